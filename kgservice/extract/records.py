@@ -1,0 +1,118 @@
+"""Plain records passed from extraction to mapping: small, frozen, free of RDF and spaCy."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+
+@dataclass(frozen=True)
+class Span:
+    """A stretch of the article body: ``text == body[start:end]`` always holds."""
+
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class ArticleInput:
+    """One article as read from a file or request, before extraction."""
+
+    id: str
+    text: str
+    title: str | None = None
+    published: date | None = None
+    url: str | None = None
+    author: str | None = None
+    source: str | None = None
+
+
+@dataclass(frozen=True)
+class TimeValue:
+    """A normalised time: a TIMEX3 value, its precision and the calendar bounds it covers.
+
+    ``earliest``/``latest`` are ``None`` when the expression cannot be placed on the
+    calendar (no document date, or a vague reference such as "in the past").
+    """
+
+    timex: str | None
+    precision: str | None
+    earliest: date | None = None
+    latest: date | None = None
+
+
+@dataclass(frozen=True)
+class TimeExpr:
+    """A temporal expression found in the text, with its normalised value."""
+
+    span: Span
+    type: str  # DATE | TIME | DURATION | SET
+    value: TimeValue
+
+
+@dataclass(frozen=True)
+class Actor:
+    """A person, organisation, place or group, with every mention of it in the article."""
+
+    id: str
+    label: str
+    type: str  # Person | Organization | Place | Group
+    aliases: tuple[str, ...] = ()
+    roles: tuple[str, ...] = ()
+    same_as: tuple[str, ...] = ()
+    mentions: tuple[Span, ...] = ()
+
+
+@dataclass(frozen=True)
+class Participant:
+    """An actor taking part in an event, with its role (agent, patient, participant)."""
+
+    actor: str
+    role: str
+
+
+@dataclass(frozen=True)
+class Event:
+    """Something that happened, is happening or may happen, anchored on a trigger word."""
+
+    id: str
+    cls: str  # an ontology class name such as "Meeting"
+    label: str
+    status: str  # Occurred | Ongoing | Planned | Possible | Hypothetical | Denied
+    trigger: Span
+    participants: tuple[Participant, ...] = ()
+    place: str | None = None
+    time: TimeExpr | None = None
+    mentions: tuple[Span, ...] = ()
+    cameo: str | None = None
+    ordinal: int | None = None
+
+
+@dataclass(frozen=True)
+class Assertion:
+    """Who said what: a claimant, a reporting cue and the content of the claim."""
+
+    id: str
+    claimant: str | None
+    cue: Span
+    content: Span
+    direct: bool
+    source: Span | None = None
+    about: tuple[str, ...] = ()
+    stated_on: date | None = None
+    stated_in: str | None = None
+
+
+@dataclass(frozen=True)
+class Extraction:
+    """Everything extracted from one article."""
+
+    article: ArticleInput
+    actors: tuple[Actor, ...] = ()
+    times: tuple[TimeExpr, ...] = ()
+    events: tuple[Event, ...] = ()
+    assertions: tuple[Assertion, ...] = ()
+    model: str = ""
+    model_version: str = ""
+    extracted_at: str = field(default="", compare=False)
