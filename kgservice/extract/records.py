@@ -25,7 +25,7 @@ class ArticleInput:
     published: date | None = None
     url: str | None = None
     author: str | None = None
-    source: str | None = None
+    genre: str | None = None
 
 
 @dataclass(frozen=True)

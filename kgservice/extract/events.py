@@ -1,0 +1,350 @@
+"""Events: trigger words typed by the ontology, with participants, place, time and status.
+
+Each trigger token (marked by the ``kg_triggers`` component) becomes an event mention;
+mentions of one class that agree on ordinal, participants, place and time are merged into
+one event within the article. Status comes from the grammar around the trigger: tense,
+modal verbs, conditionals, negation and planning words.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from spacy.tokens import Doc, Token
+
+from kgservice.extract import lexicon
+from kgservice.extract.actors import slugify
+from kgservice.extract.records import Actor, Event, Participant, Span, TimeExpr
+
+ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8}
+NEXT_WORDS = {"another", "next", "new", "further", "upcoming"}
+LIGHT_VERBS = {"have", "hold", "host", "attend", "seek", "want", "plan", "arrange", "schedule", "give", "offer"}
+PARTICIPANT_PREPS = {"between": "participant", "with": "participant", "among": "participant", "of": "participant",
+                     "by": "agent", "from": "agent", "to": "patient"}
+CORE_ARGUMENTS = {"nsubj", "nsubjpass", "dobj", "attr", "ROOT"}
+STATUS_RANK = ("Occurred", "Ongoing", "Planned", "Denied", "Possible", "Hypothetical")
+
+
+@dataclass
+class EventMention:
+    """One trigger occurrence with what the sentence tells about it."""
+
+    token: Token
+    cls: str
+    cameo: str | None
+    status: str
+    participants: list[Participant] = field(default_factory=list)
+    place: str | None = None
+    time: TimeExpr | None = None
+    ordinal: int | None = None
+    is_next: bool = False
+
+    @property
+    def span(self) -> Span:
+        t = self.token
+        return Span(t.idx, t.idx + len(t.text), t.text)
+
+
+def find_events(doc: Doc, actors: list[Actor], actor_index: dict[int, str], times: list[TimeExpr]) -> list[Event]:
+    """Events of one document, merged within it."""
+    places = {a.id for a in actors if a.type == "Place"}
+    time_at = attach_times(doc, times)
+    mentions = [
+        _mention(token, actor_index, places, time_at)
+        for token in doc
+        if token._.kg_event is not None and not _is_generic(token) and not _modifies_same_event(token)
+    ]
+    groups = [g for g in _merge(mentions) if any(_is_anchored(m) for m in g)]
+    labels = {a.id: a.label for a in actors}
+    return _unique_ids([_event(group, labels) for group in groups])
+
+
+def _modifies_same_event(token: Token) -> bool:
+    """"the agreement signed in Singapore": the verb describes the noun's event, not a second one."""
+    head = token.head
+    return token.dep_ in ("acl", "relcl") and head._.kg_event is not None and head._.kg_event.cls == token._.kg_event.cls
+
+
+def _is_anchored(mention: EventMention) -> bool:
+    """A mention worth a place on a timeline: a participant, a place, a time, an ordinal or a name."""
+    named = any(c.dep_ == "compound" and c.pos_ == "PROPN" for c in mention.token.lefts)
+    return bool(mention.participants or mention.place or mention.time or mention.ordinal or named)
+
+
+def attach_times(doc: Doc, times: list[TimeExpr]) -> dict[int, TimeExpr]:
+    """Map each time expression to the nearest event trigger or verb that governs it."""
+    attached: dict[int, TimeExpr] = {}
+    for expr in times:
+        span = doc.char_span(expr.span.start, expr.span.end, alignment_mode="expand")
+        if span is None:
+            continue
+        head = span.root.head
+        while head.i != head.head.i and not _anchors_time(head):
+            head = head.head
+        attached.setdefault(head.i, expr)
+    return attached
+
+
+def _anchors_time(token: Token) -> bool:
+    return token._.kg_event is not None or token._.kg_reporting or token.pos_ in ("VERB", "AUX")
+
+
+def _mention(token: Token, actor_index: dict[int, str], places: set[str], time_at: dict[int, TimeExpr]) -> EventMention:
+    sense = token._.kg_event
+    participants, place = _participants(token, actor_index, places)
+    ordinal, is_next = _ordinal(token)
+    return EventMention(
+        token=token,
+        cls=sense.cls,
+        cameo=sense.cameo,
+        status=event_status(token),
+        participants=participants,
+        place=place,
+        time=time_at.get(token.i) or _governor_time(token, time_at),
+        ordinal=ordinal,
+        is_next=is_next,
+    )
+
+
+def _governor_time(token: Token, time_at: dict[int, TimeExpr]) -> TimeExpr | None:
+    """A noun trigger that is the object of a light verb takes that verb's time."""
+    head = token.head
+    if token.pos_ == "NOUN" and token.dep_ in ("dobj", "nsubj", "nsubjpass") and head.lemma_ in LIGHT_VERBS:
+        return time_at.get(head.i)
+    return None
+
+
+def _is_generic(token: Token) -> bool:
+    """A bare plural noun with nothing to anchor it ("Negotiations are a slow process")."""
+    if token.pos_ != "NOUN" or token.tag_ != "NNS":
+        return False
+    anchors = {"det", "poss", "nummod", "amod", "compound", "prep"}
+    return not any(child.dep_ in anchors for child in token.children)
+
+
+def _participants(token: Token, actor_index: dict[int, str], places: set[str]) -> tuple[list[Participant], str | None]:
+    found: list[Participant] = []
+    place: str | None = None
+    for role, actor in _candidate_actors(token, actor_index):
+        if actor in places and role != "agent":
+            place = place or actor
+        elif all(p.actor != actor for p in found):
+            found.append(Participant(actor, role))
+    return found, place
+
+
+def _candidate_actors(token: Token, actor_index: dict[int, str]) -> list[tuple[str, str]]:
+    """(role, actor id) pairs from the trigger's dependents."""
+    pairs: list[tuple[str, str]] = []
+    for child in token.children:
+        role = _role_of(token, child)
+        if role is None:
+            continue
+        targets = [t for c in _objects(child) for t in noun_phrase_tokens(c)]
+        pairs.extend((role, actor_index[t.i]) for t in targets if t.i in actor_index)
+    if token.pos_ == "NOUN" and token.head.lemma_ in LIGHT_VERBS and token.dep_ == "dobj":
+        subjects = [c for c in token.head.children if c.dep_ == "nsubj"]
+        pairs.extend(("agent", actor_index[s.i]) for s in subjects if s.i in actor_index)
+    pairs.extend(_place_via_clause(token, actor_index))
+    return pairs
+
+
+def _role_of(trigger: Token, child: Token) -> str | None:
+    if child.dep_ in ("nsubj", "poss", "agent"):
+        return "agent"
+    if child.dep_ in ("dobj", "nsubjpass"):
+        return "patient"
+    if child.dep_ in ("compound", "nmod", "amod"):
+        return "participant"
+    if child.dep_ == "prep":
+        return PARTICIPANT_PREPS.get(child.lower_) or ("place" if child.lower_ in ("in", "at") else None)
+    return None
+
+
+def _objects(child: Token) -> list[Token]:
+    if child.dep_ == "prep":
+        return [c for c in child.children if c.dep_ == "pobj"]
+    return [child]
+
+
+NP_DEPS = {"compound", "nmod", "conj", "cc", "amod", "appos", "poss", "flat"}
+
+
+def noun_phrase_tokens(head: Token) -> list[Token]:
+    """The head and the tokens joined to it by noun-phrase relations (not through clauses or prepositions)."""
+    found = []
+    for token in head.subtree:
+        current = token
+        while current.i != head.i and current.dep_ in NP_DEPS:
+            current = current.head
+        if current.i == head.i:
+            found.append(token)
+    return found
+
+
+def _place_via_clause(token: Token, actor_index: dict[int, str]) -> list[tuple[str, str]]:
+    """"the agreement signed in Singapore": a place given by the clause that modifies the trigger."""
+    pairs = []
+    for clause in (c for c in token.children if c.dep_ in ("acl", "relcl")):
+        for prep in (c for c in clause.children if c.dep_ == "prep" and c.lower_ in ("in", "at")):
+            pairs.extend(("place", actor_index[o.i]) for o in _objects(prep) if o.i in actor_index)
+    return pairs
+
+
+def _ordinal(token: Token) -> tuple[int | None, bool]:
+    ordinal, is_next = None, False
+    for child in token.children:
+        word = child.lower_
+        if word in ORDINALS:
+            ordinal = ORDINALS[word]
+        elif word in NEXT_WORDS and child.dep_ in ("det", "amod") or word == "again":
+            is_next = True
+    return ordinal, is_next
+
+
+def event_status(token: Token) -> str:
+    """Factuality of the event a trigger denotes, from the grammar of its clause."""
+    cues = lexicon.status_cues()
+    verb = governing_verb(token)
+    words = _status_words(token, verb)
+    if any(w in cues["hypothetical"] for w in words):
+        return "Hypothetical"
+    if any(w in cues["negation"] for w in words):
+        return "Denied"
+    if any(w in cues["planned"] for w in words) or any(w in cues["future_modals"] for w in words):
+        return "Planned"
+    if any(w in cues["possible"] for w in words):
+        return "Possible"
+    if verb is not None and verb.tag_ == "VBG" and any(c.lemma_ == "be" for c in verb.children if c.dep_ == "aux"):
+        return "Ongoing"
+    return "Occurred"
+
+
+def governing_verb(token: Token) -> Token | None:
+    """The verb whose clause the token belongs to (the token itself for a verb)."""
+    current = token
+    while current.pos_ not in ("VERB", "AUX"):
+        if current.head.i == current.i:
+            return None
+        current = current.head
+    return current
+
+
+def _status_words(token: Token, verb: Token | None) -> set[str]:
+    """Lower-cased cue candidates: the trigger's modifiers, its verb's auxiliaries and markers."""
+    words = {c.lower_ for c in token.children if c.dep_ in ("neg", "det", "amod", "advmod")}
+    path = _path_to(token, verb)
+    words.update(t.lemma_.lower() for t in path[1:])
+    negation_reaches = token.i == getattr(verb, "i", None) or token.dep_ in CORE_ARGUMENTS
+    for t in path[1:] + ([verb] if verb is not None else []):
+        deps = ("aux", "auxpass", "mark", "acomp", "advmod") + (("neg",) if negation_reaches else ())
+        words.update(c.lower_ for c in t.children if c.dep_ in deps)
+    if verb is not None:
+        words.update(p.lower_ for c in verb.children if c.dep_ == "prep" for p in c.children if p.dep_ == "pobj")
+        words.update(_clause_markers(verb))
+    return words
+
+
+def _path_to(token: Token, verb: Token | None) -> list[Token]:
+    path = [token]
+    while verb is not None and path[-1].i != verb.i and path[-1].head.i != path[-1].i:
+        path.append(path[-1].head)
+    return path
+
+
+def _clause_markers(verb: Token) -> set[str]:
+    """Markers of the verb's clause and of the clauses above it ("if" makes all below hypothetical)."""
+    markers: set[str] = set()
+    current = verb
+    while True:
+        markers.update(c.lower_ for c in current.children if c.dep_ == "mark")
+        if current.dep_ not in ("advcl", "conj", "xcomp", "ccomp", "relcl") or current.head.i == current.i:
+            return markers & (lexicon.status_cues()["hypothetical"])
+        current = current.head
+
+
+def _compatible(a: EventMention, b: EventMention) -> bool:
+    if a.cls != b.cls or a.status == "Occurred" and b.status in ("Planned", "Possible"):
+        return False
+    if a.ordinal and b.ordinal and a.ordinal != b.ordinal:
+        return False
+    if a.place and b.place and a.place != b.place:
+        return False
+    if a.time and b.time and a.time.value.timex != b.time.value.timex:
+        return False
+    pa, pb = {p.actor for p in a.participants}, {p.actor for p in b.participants}
+    same_series = (a.ordinal or a.is_next) and (b.ordinal or b.is_next)
+    if pa and pb and not pa & pb and not same_series:
+        return False
+    return bool(same_series or (a.token.lemma_ == b.token.lemma_ and (pa & pb or a.place and a.place == b.place)))
+
+
+def _merge(mentions: list[EventMention]) -> list[list[EventMention]]:
+    groups: list[list[EventMention]] = []
+    for mention in mentions:
+        for group in groups:
+            if all(_compatible(other, mention) or _compatible(mention, other) for other in group):
+                group.append(mention)
+                break
+        else:
+            groups.append([mention])
+    return groups
+
+
+def _event(group: list[EventMention], labels: dict[str, str]) -> Event:
+    first = group[0]
+    status = min((m.status for m in group), key=STATUS_RANK.index)
+    participants: dict[str, Participant] = {}
+    for m in group:
+        for p in m.participants:
+            participants.setdefault(p.actor, p)
+    time = next((m.time for m in group if m.time and m.time.value.earliest), None) or next(
+        (m.time for m in group if m.time), None
+    )
+    ordinal = next((m.ordinal for m in group if m.ordinal), None)
+    place = next((m.place for m in group if m.place), None)
+    label = event_label(first.token, ordinal, list(participants.values()), labels)
+    return Event(
+        id=slugify(label),
+        cls=first.cls,
+        label=label,
+        status=status,
+        trigger=first.span,
+        participants=tuple(participants.values()),
+        place=place,
+        time=time,
+        mentions=tuple(m.span for m in group),
+        cameo=first.cameo,
+        ordinal=ordinal,
+    )
+
+
+def event_label(token: Token, ordinal: int | None, participants: list[Participant], labels: dict[str, str]) -> str:
+    """A readable label: "Second meeting of Trump and Kim Jong Un", "Singapore summit"."""
+    doc = token.doc
+    modifiers = [
+        doc[c.left_edge.i : c.i + 1].text for c in token.lefts if c.dep_ == "compound" and c.pos_ == "PROPN"
+    ]
+    words = ([_ordinal_word(ordinal)] if ordinal else []) + modifiers + [token.lemma_.lower()]
+    names = [labels[p.actor] for p in participants if p.actor in labels and labels[p.actor] not in modifiers]
+    label = " ".join(words)
+    if names:
+        label += " of " + (" and ".join(names) if len(names) <= 2 else ", ".join(names[:-1]) + " and " + names[-1])
+    return label[:1].upper() + label[1:]
+
+
+def _ordinal_word(ordinal: int) -> str:
+    return next((w for w, n in ORDINALS.items() if n == ordinal), f"{ordinal}th")
+
+
+def _unique_ids(events: list[Event]) -> list[Event]:
+    from dataclasses import replace
+
+    seen: dict[str, int] = {}
+    unique = []
+    for event in events:
+        base = re.sub(r"-+", "-", event.id) or "event"
+        seen[base] = seen.get(base, 0) + 1
+        unique.append(replace(event, id=base if seen[base] == 1 else f"{base}-{seen[base]}"))
+    return unique

@@ -1,0 +1,1054 @@
+"""Find and normalise temporal expressions against a document date (a small HeidelTime).
+
+Two entry points:
+
+* :func:`normalize` turns one expression's text into a :class:`TimeValue`: a TIMEX3
+  value (``2018-09-10``, ``2018-W37``, ``2018-SU``, ``P2Y``, ``PAST_REF`` ...), its
+  precision and the calendar bounds of the whole period it names.
+* :func:`find_times` finds every temporal expression in a spaCy ``Doc`` (spaCy's DATE
+  and TIME entities plus a few rules for what spaCy misses), works out the tense of the
+  verb that governs each one and normalises it.
+
+Principles:
+
+* Never guess.  A date whose day or month is not written stays at month or year
+  precision ("some time in 2018" is ``2018``, never 2018-01-01); a relative expression
+  without a document date has no value (or an ``XXXX`` value when only the year is
+  missing) and no bounds.
+* Ambiguous references are resolved by tense.  A bare weekday is the closest such day
+  on or before the document date for a past verb (and when the tense is unknown: news
+  mostly reports what already happened, within the week), the closest on or after it
+  for a future verb, and the nearest one either way for a present verb.  A month or day
+  without a year takes the document's year, moved back a year for a past verb when that
+  date would lie after the document date and forward for a future verb when it would
+  lie before.
+* Seasons are northern-hemisphere meteorological seasons; ``YYYY-WI`` runs from
+  1 December YYYY to the end of February YYYY+1.
+* Nothing here raises: any input that cannot be understood gives
+  ``TimeValue(None, None)``.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+import unicodedata
+from dataclasses import replace
+from datetime import date, datetime, timedelta
+from typing import Any, Callable
+
+from kgservice.extract.records import Span, TimeExpr, TimeValue
+
+# --------------------------------------------------------------------------- words
+
+MONTHS = {
+    "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4,
+    "apr": 4, "may": 5, "june": 6, "jun": 6, "july": 7, "jul": 7, "august": 8, "aug": 8,
+    "september": 9, "sep": 9, "sept": 9, "october": 10, "oct": 10, "november": 11,
+    "nov": 11, "december": 12, "dec": 12,
+}
+WEEKDAYS = {
+    "monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4,
+    "saturday": 5, "sunday": 6,
+}
+SEASONS = {"spring": "SP", "summer": "SU", "fall": "FA", "autumn": "FA", "winter": "WI"}
+SEASON_ORDER = ("SP", "SU", "FA", "WI")
+SEASON_START = {"SP": 3, "SU": 6, "FA": 9, "WI": 12}
+PARTS_OF_DAY = {"morning": "MO", "afternoon": "AF", "evening": "EV", "night": "NI"}
+NUMBER_WORDS = {
+    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
+    "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17,
+    "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,
+    "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100,
+    "a hundred": 100, "a couple of": 2, "couple of": 2, "a dozen": 12, "dozen": 12,
+    "half a": 0.5, "half an": 0.5,
+}
+ORDINALS = {
+    "first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4,
+    "4th": 4, "final": 4, "last": 4,
+}
+VAGUE_QUANTITIES = ("several", "many", "a few", "few", "some", "numerous", "a number of",
+                    "the past few", "the last few", "the next few", "recent", "past few",
+                    "last few", "next few", "coming", "the coming")
+# unit -> (is a time-of-day unit, TIMEX letter, multiplier)
+UNITS = {
+    "second": (True, "S", 1), "minute": (True, "M", 1), "hour": (True, "H", 1),
+    "day": (False, "D", 1), "night": (False, "D", 1), "week": (False, "W", 1),
+    "fortnight": (False, "W", 2), "month": (False, "M", 1), "quarter": (False, "M", 3),
+    "year": (False, "Y", 1), "decade": (False, "Y", 10), "century": (False, "Y", 100),
+}
+UNIT_PLURALS = {"centuries": "century"}
+VAGUE_UNIT_CODES = {"decade": "DE", "century": "CE"}
+PRESENT_REFS = ("now", "right now", "currently", "presently", "nowadays", "at present",
+                "present", "the present", "at the moment", "at this time", "these days",
+                "for now", "as of now", "by now", "until now", "up to now",
+                "the present day")
+PAST_REFS = ("recently", "more recently", "most recently", "until recently", "lately",
+             "previously", "formerly", "in the past", "the past", "long ago", "years ago",
+             "some time ago", "in recent years", "in recent months", "in recent weeks",
+             "in recent days", "in recent times", "recent years", "recent months",
+             "recent weeks", "recent days", "earlier", "once upon a time")
+FUTURE_REFS = ("in the future", "the future", "in future", "soon", "sooner", "later",
+               "shortly", "in the near future", "the near future", "someday", "some day",
+               "at a later date", "a later date", "at a later time",
+               "a later time", "later on", "in the coming days", "in the coming weeks",
+               "in the coming months", "in the coming years", "the coming days",
+               "the coming weeks", "the coming months", "the coming years",
+               "in the days ahead", "in the weeks ahead", "in the months ahead",
+               "in the years ahead", "down the road", "eventually")
+# the referent words that are relative to the narrative, not to the document date
+NARRATIVE_REFS = ("later", "later on", "earlier", "soon", "shortly", "eventually")
+SET_WORDS = {
+    "annual": "P1Y", "annually": "P1Y", "yearly": "P1Y", "monthly": "P1M",
+    "weekly": "P1W", "daily": "P1D", "nightly": "P1D", "hourly": "PT1H",
+    "quarterly": "P3M", "biannual": "P6M", "semiannual": "P6M", "biennial": "P2Y",
+    "fortnightly": "P2W",
+}
+HOLIDAYS = {
+    "christmas": (12, 25), "christmas day": (12, 25), "christmas eve": (12, 24),
+    "new year's day": (1, 1), "new year's eve": (12, 31), "halloween": (10, 31),
+    "valentine's day": (2, 14), "independence day": (7, 4), "the fourth of july": (7, 4),
+    "boxing day": (12, 26),
+}
+TIME_ZONES = ("et", "est", "edt", "ct", "cst", "cdt", "mt", "mst", "mdt", "pt", "pst",
+              "pdt", "gmt", "utc", "bst", "cet", "cest", "kst", "jst", "local time",
+              "eastern", "pacific", "central", "local", "time")
+LEADING_WORDS = ("on", "in", "at", "by", "since", "until", "till", "from", "during", "for",
+                 "of", "before", "after", "as of", "through", "throughout", "within",
+                 "about", "around", "approximately", "nearly", "almost", "roughly",
+                 "more than", "less than", "at least", "up to", "over", "just", "only",
+                 "some time in", "sometime in", "some time", "sometime", "as early as",
+                 "as late as", "no later than", "as recently as", "starting",
+                 "beginning", "the whole of", "all of")
+MODIFIERS = ("earlier", "later", "early", "late", "mid", "the beginning of",
+             "the start of", "the end of", "the middle of", "the rest of",
+             "the remainder of", "beginning of", "start of", "end of", "middle of",
+             "the first days of", "the last days of", "the turn of", "the close of")
+
+# ---------------------------------------------------------------------- patterns
+
+
+def _alt(words: Any) -> str:
+    """A regex alternation of words, longest first."""
+    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+
+
+MONTH_RE = _alt(MONTHS)
+WEEKDAY_RE = _alt(WEEKDAYS)
+SEASON_RE = _alt(SEASONS)
+UNIT_RE = _alt(list(UNITS) + list(UNIT_PLURALS))
+NUM_WORD_RE = _alt([w for w in NUMBER_WORDS if w not in ("a", "an")])
+NUM_RE = (rf"\d{{1,3}}(?:,\d{{3}})+|\d+(?:\.\d+)?|(?:{NUM_WORD_RE})(?:[ -](?:{NUM_WORD_RE}))?"
+          r"|an?")
+VAGUE_RE = _alt(VAGUE_QUANTITIES)
+PART_RE = _alt(PARTS_OF_DAY)
+YEAR_RE = r"(?<![\d.,$])(1[0-9]{3}|2[0-9]{3})(?![\d%])"
+DAY_NUM_RE = r"(\d{1,2})(?:st|nd|rd|th)?"
+
+# ----------------------------------------------------------------------- results
+
+Result = tuple[str, TimeValue]
+UNKNOWN = TimeValue(None, None)
+
+
+def _day(d: date) -> TimeValue:
+    return TimeValue(d.isoformat(), "day", d, d)
+
+
+def _month(year: int, month: int) -> TimeValue:
+    last = calendar.monthrange(year, month)[1]
+    return TimeValue(f"{year:04d}-{month:02d}", "month", date(year, month, 1),
+                     date(year, month, last))
+
+
+def _year(year: int) -> TimeValue:
+    return TimeValue(f"{year:04d}", "year", date(year, 1, 1), date(year, 12, 31))
+
+
+def _week(d: date) -> TimeValue:
+    iso = d.isocalendar()
+    monday = d - timedelta(days=d.weekday())
+    return TimeValue(f"{iso[0]:04d}-W{iso[1]:02d}", "week", monday, monday + timedelta(6))
+
+
+def _weekend(d: date) -> TimeValue:
+    iso = d.isocalendar()
+    saturday = d - timedelta(days=d.weekday()) + timedelta(days=5)
+    return TimeValue(f"{iso[0]:04d}-W{iso[1]:02d}-WE", "week", saturday,
+                     saturday + timedelta(1))
+
+
+def _season(year: int, code: str) -> TimeValue:
+    start = date(year, SEASON_START[code], 1)
+    end_year, end_month = (year + 1, 2) if code == "WI" else (year, SEASON_START[code] + 2)
+    end = date(end_year, end_month, calendar.monthrange(end_year, end_month)[1])
+    return TimeValue(f"{year:04d}-{code}", "season", start, end)
+
+
+def _quarter(year: int, q: int) -> TimeValue:
+    first = 3 * (q - 1) + 1
+    return TimeValue(f"{year:04d}-Q{q}", "quarter", date(year, first, 1),
+                     _month(year, first + 2).latest)
+
+
+def _half(year: int, h: int) -> TimeValue:
+    start, end = (date(year, 1, 1), date(year, 6, 30)) if h == 1 else (
+        date(year, 7, 1), date(year, 12, 31))
+    return TimeValue(f"{year:04d}-H{h}", "half", start, end)
+
+
+def _decade(prefix: int) -> TimeValue:
+    return TimeValue(f"{prefix:03d}", "decade", date(prefix * 10, 1, 1),
+                     date(prefix * 10 + 9, 12, 31))
+
+
+def _century(prefix: int) -> TimeValue:
+    start = max(prefix * 100, 1)
+    return TimeValue(f"{prefix:02d}", "century", date(start, 1, 1),
+                     date(prefix * 100 + 99, 12, 31))
+
+
+def _with_time(day: TimeValue, suffix: str) -> TimeValue:
+    """A day value with a time of day (``T15:00``, ``TMO``) appended; same bounds."""
+    base = day.timex or "XXXX-XX-XX"
+    return TimeValue(f"{base}{suffix}", "day", day.earliest, day.latest)
+
+
+# ------------------------------------------------------------------------ context
+
+
+class _Ctx:
+    """The document date and tense one normalisation works against."""
+
+    def __init__(self, doc_date: date | None, tense: str | None) -> None:
+        self.doc = doc_date
+        self.tense = tense if tense in ("past", "present", "future") else None
+
+    def shift_year(self, start: date, end: date) -> int:
+        """Years (-1, 0, +1) to move a period of the document year, by tense."""
+        if self.doc is None:
+            return 0
+        if self.tense == "past" and start > self.doc:
+            return -1
+        if self.tense == "future" and end < self.doc:
+            return 1
+        return 0
+
+
+# ------------------------------------------------------------------------ cleaning
+
+
+def _clean(text: str) -> str:
+    """Lower-case, NFKC, plain quotes and dashes, single spaces, no edge punctuation."""
+    t = unicodedata.normalize("NFKC", text or "")
+    t = t.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
+    t = re.sub(r"[\u2010-\u2015\u2212]", "-", t)
+    t = "".join(ch for ch in t if ch.isprintable() or ch.isspace())
+    t = re.sub(r"\s+", " ", t).strip().lower()
+    t = re.sub(r"\s*,\s*", ", ", t)
+    t = re.sub(r"^[\"'(\[\s,;:]+|[\"')\]\s,;:!?]+$", "", t)
+    t = re.sub(r"(\d0)'s$", r"\1s", t)
+    t = re.sub(r"(\d0s)'$", r"\1", t)
+    t = re.sub(r"(?<!\d0)(?:'s|s')$", "", t)
+    return t.strip()
+
+
+def _strip_leading(t: str) -> str:
+    """Drop leading prepositions and approximators ("on Monday", "about two years")."""
+    pattern = re.compile(rf"^(?:{_alt(LEADING_WORDS)})\s+")
+    while True:
+        new = pattern.sub("", t, count=1)
+        if new == t or not new:
+            return t
+        t = new
+
+
+def _number(s: str) -> float | None:
+    """The value of a number written in digits or words; None when not a number."""
+    s = s.strip().replace(",", "")
+    if re.fullmatch(r"\d+(?:\.\d+)?", s):
+        return float(s)
+    if s in NUMBER_WORDS:
+        return float(NUMBER_WORDS[s])
+    parts = re.split(r"[ -]", s)
+    if len(parts) == 2 and all(p in NUMBER_WORDS for p in parts):
+        a, b = NUMBER_WORDS[parts[0]], NUMBER_WORDS[parts[1]]
+        return float(a * b if b == 100 else a + b)
+    return None
+
+
+def _unit(word: str) -> str:
+    word = UNIT_PLURALS.get(word, word)
+    return word[:-1] if word.endswith("s") and word[:-1] in UNITS else word
+
+
+# ------------------------------------------------------------------- rule: refs
+
+
+def _rule_ref(t: str, ctx: _Ctx) -> Result | None:
+    """PRESENT_REF / PAST_REF / FUTURE_REF for vague references."""
+    if t in PRESENT_REFS:
+        if ctx.doc is None:
+            return "DATE", TimeValue("PRESENT_REF", None)
+        return "DATE", TimeValue("PRESENT_REF", "day", ctx.doc, ctx.doc)
+    if t in PAST_REFS:
+        if t in NARRATIVE_REFS and ctx.tense == "future":
+            return "DATE", UNKNOWN
+        return "DATE", TimeValue("PAST_REF", None)
+    if t in FUTURE_REFS:
+        if t in NARRATIVE_REFS and ctx.tense == "past":
+            return "DATE", UNKNOWN
+        return "DATE", TimeValue("FUTURE_REF", None)
+    return None
+
+
+# -------------------------------------------------------------- rule: durations
+
+
+def _duration_timex(n: float | None, unit: str) -> str:
+    """``P2Y``, ``PT48H``, ``P10Y`` (a decade), ``PXM`` (unknown count)."""
+    is_time, letter, mult = UNITS[unit]
+    prefix = "PT" if is_time else "P"
+    if n is None:
+        return f"{prefix}X{VAGUE_UNIT_CODES.get(unit, letter)}"
+    value = n * mult
+    if value != int(value):
+        if unit == "year" and value * 12 == int(value * 12):
+            return f"P{int(value * 12)}M"
+        if unit == "hour" and value * 60 == int(value * 60):
+            return f"PT{int(value * 60)}M"
+        if unit == "day" and value * 24 == int(value * 24):
+            return f"PT{int(value * 24)}H"
+        return f"{prefix}{value:g}{letter}"
+    return f"{prefix}{int(value)}{letter}"
+
+
+DURATION_RE = re.compile(
+    rf"^(?P<the>the )?(?:(?P<dir>past|last|next|coming|previous|first|final|remaining|"
+    rf"entire|whole|full|same|following|recent) )?(?:(?P<vague>{VAGUE_RE}) )?"
+    rf"(?:(?P<num>{NUM_RE})[ -])?(?P<unit>{UNIT_RE})(?P<pl>s)?(?:[ -](?:long|period))?$")
+DURATION_DIRS = {"past", "last", "next", "coming", "first", "final", "remaining",
+                 "entire", "whole", "full", "recent"}
+
+
+def _rule_duration(t: str, ctx: _Ctx) -> Result | None:
+    """"two years", "48 hours", "the past decade", "several months" → DURATION."""
+    m = DURATION_RE.match(t)
+    if not m:
+        return None
+    unit = _unit(m["unit"])
+    plural = bool(m["pl"]) or m["unit"] != unit
+    n = _number(m["num"]) if m["num"] else None
+    if m["num"] and n is None:
+        return None
+    counted = m["num"] is not None or m["vague"] is not None or plural
+    if not counted:
+        if not (m["dir"] in DURATION_DIRS and (m["the"] or m["dir"] == "past")):
+            return None
+        n = 1.0
+    if m["dir"] in ("following", "previous", "same") and not m["num"]:
+        return None
+    if m["vague"] or (n is None and plural):
+        n = None
+    return "DURATION", TimeValue(_duration_timex(n, unit), None)
+
+
+SET_RE = re.compile(
+    rf"^(?:(?P<freq>once|twice|thrice|(?:{NUM_RE}) times) )?(?P<q>every|each|per|a|an)"
+    rf"(?P<other> other)?(?: (?P<num>{NUM_RE}))? (?P<what>{UNIT_RE}|{WEEKDAY_RE}|"
+    rf"{SEASON_RE}|{PART_RE})s?$")
+
+
+def _rule_set(t: str, ctx: _Ctx) -> Result | None:
+    """"every week", "annually", "twice a year", "every Monday" → SET."""
+    if t in SET_WORDS:
+        return "SET", TimeValue(SET_WORDS[t], None)
+    m = SET_RE.match(t)
+    if not m or (m["q"] in ("a", "an") and not m["freq"]):
+        return None
+    what = m["what"]
+    if what in WEEKDAYS:
+        return "SET", TimeValue(f"XXXX-WXX-{WEEKDAYS[what] + 1}", None)
+    if what in SEASONS:
+        return "SET", TimeValue(f"XXXX-{SEASONS[what]}", None)
+    if what in PARTS_OF_DAY:
+        return "SET", TimeValue(f"TXX{PARTS_OF_DAY[what]}", None)
+    n = _number(m["num"]) if m["num"] else 1.0
+    if m["other"]:
+        n = (n or 1.0) * 2
+    return "SET", TimeValue(_duration_timex(n, _unit(what)), None)
+
+
+AGO_RE = re.compile(
+    rf"^(?:(?P<vague>{VAGUE_RE}) |(?P<num>{NUM_RE}) )?(?P<unit>{UNIT_RE})(?P<pl>s)? "
+    r"(?P<dir>ago|from now|hence|earlier|later|before|after)$")
+
+
+def _rule_ago(t: str, ctx: _Ctx) -> Result | None:
+    """"two years ago", "three days from now"; "N days later" needs an anchor: None."""
+    m = AGO_RE.match(t)
+    if not m:
+        return None
+    unit = _unit(m["unit"])
+    if m["dir"] in ("earlier", "later", "before", "after"):
+        return "DATE", UNKNOWN
+    if m["vague"] or not m["num"] and (m["pl"] or m["unit"] != unit):
+        return "DATE", TimeValue("PAST_REF" if m["dir"] == "ago" else "FUTURE_REF", None)
+    n = _number(m["num"]) if m["num"] else 1.0
+    if n is None or n != int(n):
+        return "DATE", UNKNOWN
+    sign = -1 if m["dir"] == "ago" else 1
+    return "DATE", _shifted(ctx.doc, unit, sign * int(n))
+
+
+def _shifted(doc: date | None, unit: str, n: int) -> TimeValue:
+    """The period ``n`` units away from the document date, at the unit's precision."""
+    precision = {"week": "week", "fortnight": "week", "month": "month", "quarter": "month",
+                 "year": "year", "decade": "year", "century": "year"}.get(unit, "day")
+    if doc is None:
+        return TimeValue(None, precision)
+    if unit in ("second", "minute", "hour"):
+        return _day(doc)
+    if unit in ("day", "night", "week", "fortnight"):
+        d = doc + timedelta(days=n * {"week": 7, "fortnight": 14}.get(unit, 1))
+        return _week(d) if precision == "week" else _day(d)
+    if unit in ("month", "quarter"):
+        total = doc.year * 12 + doc.month - 1 + n * (3 if unit == "quarter" else 1)
+        return _month(total // 12, total % 12 + 1)
+    return _year(doc.year + n * UNITS[unit][2])
+
+
+# ----------------------------------------------------------- rule: big periods
+
+
+DECADE_RE = re.compile(r"^(?:the )?(?:(?P<c>1[0-9]|20)(?P<d>[0-9])0|'?(?P<s>[0-9])0)'?s$")
+CENTURY_RE = re.compile(r"^(?:the )?(?P<n>\d{1,2})(?:st|nd|rd|th)[ -]century$")
+CENTURY_WORDS = {"nineteenth": 19, "twentieth": 20, "twenty-first": 21, "eighteenth": 18,
+                 "twenty first": 21}
+
+
+def _rule_decade(t: str, ctx: _Ctx) -> Result | None:
+    """"the 1990s" → 199, "the '90s" → 199, "the 20th century" → 19."""
+    m = DECADE_RE.match(t)
+    if m:
+        if m["s"] is not None:
+            return "DATE", _decade(190 + int(m["s"]))
+        return "DATE", _decade(int(m["c"]) * 10 + int(m["d"]))
+    m = CENTURY_RE.match(t)
+    n = int(m["n"]) if m else None
+    words = re.match(rf"^(?:the )?({_alt(CENTURY_WORDS)}) century$", t)
+    if words:
+        n = CENTURY_WORDS[words[1]]
+    if n:
+        return "DATE", _century(n - 1)
+    return None
+
+
+def _year_ref(s: str, ctx: _Ctx) -> tuple[bool, int | None]:
+    """Parse a year reference ("2018", "this year", "last year"): (understood, year)."""
+    s = s.strip()
+    if not s:
+        return True, None
+    m = re.fullmatch(r"(?:of )?(?:fiscal )?(\d{4})", s)
+    if m:
+        return True, int(m[1])
+    m = re.fullmatch(r"(?:of )?(?:the|this|the current|last|the last|the previous|next|"
+                     r"the next|the coming|the past) year", s)
+    if not m:
+        return False, None
+    if ctx.doc is None:
+        return True, None
+    offset = -1 if re.search(r"last|previous|past", s) else 1 if re.search(
+        r"next|coming", s) else 0
+    return True, ctx.doc.year + offset
+
+
+# ----------------------------------------------------------- rule: modifiers
+
+
+def _rule_modified(t: str, ctx: _Ctx) -> Result | None:
+    """"early 2009", "mid-2011", "earlier this month", "the end of the year": the
+    value of the period; "earlier/later this X" is also cut at the document date."""
+    m = re.match(rf"^({_alt(MODIFIERS)})[ -](.+)$", t)
+    if not m:
+        return None
+    mod, rest = m[1], m[2]
+    if re.fullmatch(r"the (year|month|week|quarter|decade)", rest):
+        rest = "this " + rest.split()[1]
+    typ, value = _normalize(rest, ctx)
+    if typ != "DATE" or value.timex is None or value.earliest is None or ctx.doc is None:
+        return (typ, value) if value.timex or value.precision else None
+    if mod in ("earlier",) and value.latest and value.latest > ctx.doc >= value.earliest:
+        value = replace(value, latest=ctx.doc)
+    if mod in ("later", "the rest of", "the remainder of") and value.earliest < ctx.doc:
+        if value.latest and value.latest >= ctx.doc:
+            value = replace(value, earliest=ctx.doc)
+    return typ, value
+
+
+# ----------------------------------------------------------- rule: day words
+
+
+DAY_OFFSETS = {"today": 0, "yesterday": -1, "tomorrow": 1, "tonight": 0,
+               "the day before yesterday": -2, "the day after tomorrow": 2,
+               "this day": 0}
+
+
+def _rule_day_word(t: str, ctx: _Ctx) -> Result | None:
+    """today / yesterday / tomorrow / tonight, and "this morning", "last night"."""
+    if t in DAY_OFFSETS:
+        if ctx.doc is None:
+            return ("TIME" if t == "tonight" else "DATE"), TimeValue(None, "day")
+        day = _day(ctx.doc + timedelta(days=DAY_OFFSETS[t]))
+        return ("TIME", _with_time(day, "TNI")) if t == "tonight" else ("DATE", day)
+    m = re.match(rf"^(.+?)[ -]({PART_RE})$", t)
+    if not m:
+        return None
+    head = {"this": "today", "last": "yesterday", "overnight": "today"}.get(m[1], m[1])
+    if head == "yesterday" and m[2] != "night" and m[1] == "last":
+        return None
+    typ, day = _normalize(head, ctx)
+    if typ != "DATE" or day.precision != "day":
+        return None
+    return "TIME", _with_time(day, f"T{PARTS_OF_DAY[m[2]]}")
+
+
+# ------------------------------------------------------ rule: relative periods
+
+
+REL_PERIOD_RE = re.compile(
+    r"^(?:the )?(?P<rel>this|last|next|past|previous|coming|current|following|"
+    r"preceding|same|upcoming) (?P<unit>week|weekend|month|year)$")
+
+
+def _rule_relative_period(t: str, ctx: _Ctx) -> Result | None:
+    """this/last/next week, weekend, month, year."""
+    m = REL_PERIOD_RE.match(t)
+    if not m:
+        return None
+    rel, unit = m["rel"], m["unit"]
+    precision = "week" if unit == "weekend" else unit
+    if rel in ("following", "preceding", "same", "previous") and t.startswith("the "):
+        return "DATE", TimeValue(None, precision)
+    if ctx.doc is None:
+        return "DATE", TimeValue(None, precision)
+    step = -1 if rel in ("last", "past", "previous") else 1 if rel in (
+        "next", "coming", "upcoming") else 0
+    if unit in ("week", "weekend"):
+        d = ctx.doc + timedelta(days=7 * step)
+        return "DATE", _week(d) if unit == "week" else _weekend(d)
+    return "DATE", _shifted(ctx.doc, unit, step)
+
+
+REL_MONTH_RE = re.compile(rf"^(?P<rel>this|last|next|this past|this coming|the past) "
+                          rf"(?P<month>{MONTH_RE})\.?$")
+
+
+def _rule_relative_month(t: str, ctx: _Ctx) -> Result | None:
+    """"last September", "next March", "this June"."""
+    m = REL_MONTH_RE.match(t)
+    if not m:
+        return None
+    month = MONTHS[m["month"]]
+    if ctx.doc is None:
+        return "DATE", TimeValue(f"XXXX-{month:02d}", "month")
+    year = ctx.doc.year
+    if m["rel"] in ("last", "this past", "the past") and month >= ctx.doc.month:
+        year -= 1
+    if m["rel"] in ("next", "this coming") and month <= ctx.doc.month:
+        year += 1
+    return "DATE", _month(year, month)
+
+
+# ------------------------------------------------------ rule: quarters, halves
+
+
+QUARTER_RE = re.compile(
+    r"^(?:the )?(?P<fiscal>fiscal )?(?:(?P<ord>first|second|third|fourth|final|1st|2nd|"
+    r"3rd|4th)[ -](?P<fiscal2>fiscal )?(?P<kind>quarter|half)|(?P<q>q[1-4]|h[12]))"
+    r"(?:,? (?P<year>.+))?$")
+REL_QUARTER_RE = re.compile(
+    r"^(?:the )?(?P<rel>this|last|next|past|previous|current|coming) quarter$")
+
+
+def _rule_quarter(t: str, ctx: _Ctx) -> Result | None:
+    """"the third quarter", "Q3 2018", "first half of 2019", "last quarter"."""
+    rel = REL_QUARTER_RE.match(t)
+    if rel:
+        return "DATE", _relative_quarter(rel["rel"], ctx)
+    m = QUARTER_RE.match(t)
+    if not m:
+        return None
+    if m["q"]:
+        kind, n = ("quarter" if m["q"][0] == "q" else "half"), int(m["q"][1])
+    else:
+        kind, n = m["kind"], ORDINALS[m["ord"]]
+        n = 2 if kind == "half" and n == 4 else n
+    ok, year = _year_ref(m["year"] or "", ctx)
+    if not ok or (kind == "half" and n > 2) or m["fiscal"] or m["fiscal2"]:
+        return "DATE", TimeValue(None, kind)
+    make = _quarter if kind == "quarter" else _half
+    if year is None and ctx.doc is None:
+        return "DATE", TimeValue(f"XXXX-{kind[0].upper()}{n}", kind)
+    if year is None and ctx.doc is not None:
+        probe = make(ctx.doc.year, n)
+        assert probe.earliest and probe.latest
+        year = ctx.doc.year + ctx.shift_year(probe.earliest, probe.latest)
+    return "DATE", make(year, n)
+
+
+def _relative_quarter(rel: str, ctx: _Ctx) -> TimeValue:
+    if ctx.doc is None:
+        return TimeValue(None, "quarter")
+    q = (ctx.doc.month - 1) // 3 + 1
+    step = -1 if rel in ("last", "past", "previous") else 1 if rel in ("next", "coming") else 0
+    index = ctx.doc.year * 4 + q - 1 + step
+    return _quarter(index // 4, index % 4 + 1)
+
+
+# ------------------------------------------------------------- rule: seasons
+
+
+SEASON_EXPR_RE = re.compile(
+    rf"^(?:(?P<rel>this|last|next|this past|this coming|the|the past|the coming) )?"
+    rf"(?P<season>{SEASON_RE})(?:,? (?:of )?(?P<year>\d{{4}}))?$")
+
+
+def _season_index(d: date) -> int:
+    """A running number of the season holding ``d`` (4 per year, winter last)."""
+    year = d.year - 1 if d.month <= 2 else d.year
+    code = "WI" if d.month in (12, 1, 2) else SEASON_ORDER[(d.month - 3) // 3]
+    return year * 4 + SEASON_ORDER.index(code)
+
+
+def _season_target(rel: str | None, code: str, ctx: _Ctx) -> int:
+    """The running season number meant by "last/next/this/(bare) <season>"."""
+    assert ctx.doc is not None
+    now, target = _season_index(ctx.doc), SEASON_ORDER.index(code)
+    if rel in ("last", "this past", "the past", "past"):
+        return now - 1 - (now - 1 - target) % 4
+    if rel in ("next", "this coming", "the coming", "coming"):
+        return now + 1 + (target - now - 1) % 4
+    index = now if now % 4 == target else ctx.doc.year * 4 + target
+    if ctx.tense == "past" and index > now:
+        index -= 4
+    if ctx.tense == "future" and index < now:
+        index += 4
+    return index
+
+
+def _rule_season(t: str, ctx: _Ctx) -> Result | None:
+    """"this summer", "last winter", "next spring", "summer 2017"."""
+    m = SEASON_EXPR_RE.match(t)
+    if not m:
+        return None
+    code = SEASONS[m["season"]]
+    if m["year"]:
+        return "DATE", _season(int(m["year"]), code)
+    if ctx.doc is None:
+        known = m["rel"] in (None, "the", "this")
+        return "DATE", TimeValue(f"XXXX-{code}" if known else None, "season")
+    index = _season_target(m["rel"], code, ctx)
+    return "DATE", _season(index // 4, SEASON_ORDER[index % 4])
+
+
+# ------------------------------------------------------------- rule: weekdays
+
+
+WEEKDAY_EXPR_RE = re.compile(
+    rf"^(?:(?P<rel>last|this|next|this past|this coming|past|coming) )?"
+    rf"(?P<wd>{WEEKDAY_RE})$")
+
+
+def _weekday_date(wd: int, doc: date, rel: str | None, tense: str | None) -> date:
+    """The date of weekday ``wd`` picked by modifier, then by tense (see module doc)."""
+    back = (doc.weekday() - wd) % 7
+    ahead = (wd - doc.weekday()) % 7
+    if rel in ("last", "this past", "past"):
+        return doc - timedelta(days=back or 7)
+    if rel in ("next", "this coming", "coming"):
+        return doc + timedelta(days=ahead or 7)
+    if rel == "this":
+        return doc - timedelta(days=doc.weekday()) + timedelta(days=wd)
+    if tense == "future":
+        return doc + timedelta(days=ahead)
+    if tense == "present" and ahead < back:
+        return doc + timedelta(days=ahead)
+    return doc - timedelta(days=back)
+
+
+def _rule_weekday(t: str, ctx: _Ctx) -> Result | None:
+    """"Monday", "last Friday", "next Tuesday"."""
+    m = WEEKDAY_EXPR_RE.match(t)
+    if not m:
+        return None
+    wd = WEEKDAYS[m["wd"]]
+    if ctx.doc is None:
+        return "DATE", TimeValue(f"XXXX-WXX-{wd + 1}", "day")
+    return "DATE", _day(_weekday_date(wd, ctx.doc, m["rel"], ctx.tense))
+
+
+def _rule_holiday(t: str, ctx: _Ctx) -> Result | None:
+    """"Christmas", "Christmas 2006", "New Year's Eve"."""
+    m = re.match(rf"^({_alt(HOLIDAYS)})(?:,? (\d{{4}}))?$", t)
+    if not m:
+        return None
+    month, day = HOLIDAYS[m[1]]
+    year = int(m[2]) if m[2] else _infer_year(month, day, ctx)
+    if year is None:
+        return "DATE", TimeValue(f"XXXX-{month:02d}-{day:02d}", "day")
+    return "DATE", _day(date(year, month, day))
+
+
+def _infer_year(month: int, day: int | None, ctx: _Ctx) -> int | None:
+    """The year of a month (and day) written without one, by tense (see module doc)."""
+    if ctx.doc is None:
+        return None
+    year = ctx.doc.year
+    last = calendar.monthrange(year, month)[1]
+    start = date(year, month, min(day or 1, last))
+    end = date(year, month, min(day or last, last))
+    return year + ctx.shift_year(start, end)
+
+
+# ---------------------------------------------------------- rule: clock times
+
+
+CLOCK_RE = re.compile(
+    r"(?<![\d.])(?P<h>\d{1,2})(?:[:.](?P<m>\d{2}))?\s*(?P<ap>a\.?m\b\.?|p\.?m\b\.?)"
+    r"|(?<![\d.])(?P<h2>\d{1,2}):(?P<m2>\d{2})(?![\d])"
+    r"|\b(?P<word>noon|midday|midnight)\b|(?P<h3>\d{1,2}) o'clock")
+
+
+def _clock(m: re.Match[str]) -> tuple[int, int] | None:
+    if m["word"]:
+        return (12, 0) if m["word"] in ("noon", "midday") else (24, 0)
+    hour = int(m["h"] or m["h2"] or m["h3"])
+    minute = int(m["m"] or m["m2"] or 0)
+    if m["ap"]:
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if m["ap"].startswith("p") else 0)
+    if hour > 24 or minute > 59:
+        return None
+    return hour, minute
+
+
+def _rule_clock(t: str, ctx: _Ctx) -> Result | None:
+    """"3 p.m.", "15:30 GMT", "noon Monday" → TIME on the named (or document) day."""
+    m = CLOCK_RE.search(t)
+    if not m:
+        return None
+    hm = _clock(m)
+    if hm is None:
+        return None
+    rest = (t[:m.start()] + " " + t[m.end():]).strip()
+    rest = re.sub(rf"\b(?:{_alt(TIME_ZONES)})\b|\b(?:on|at|in the|of)\b|,", " ", rest)
+    rest = re.sub(rf"\b(?:{PART_RE})\b", " ", rest)
+    rest = re.sub(r"\s+", " ", rest).strip()
+    if rest:
+        typ, day = _normalize(rest, ctx)
+        if day.precision != "day" or typ not in ("DATE", "TIME"):
+            return None
+        day = TimeValue(day.timex.split("T")[0] if day.timex else None, "day",
+                        day.earliest, day.latest)
+    else:
+        day = _day(ctx.doc) if ctx.doc else TimeValue(None, "day")
+    return "TIME", _with_time(day, f"T{hm[0]:02d}:{hm[1]:02d}")
+
+
+# -------------------------------------------------------- rule: explicit dates
+
+
+def _explicit_parts(t: str) -> tuple[int | None, int | None, int | None] | None:
+    """Which of (year, month, day) the text writes out; None when it has no date."""
+    iso = re.search(r"\b(\d{4})-(\d{1,2})(?:-(\d{1,2}))?\b", t)
+    if iso:
+        return int(iso[1]), int(iso[2]), int(iso[3]) if iso[3] else None
+    numeric = re.search(r"\b(\d{1,2})[/.](\d{1,2})[/.](\d{2}|\d{4})\b", t)
+    if numeric:
+        return -1, -1, -1  # all present; dateparser decides the order
+    years = re.findall(YEAR_RE, t)
+    month_m = re.search(rf"\b({MONTH_RE})\b\.?", t)
+    if len(set(years)) > 1 or (not years and not month_m):
+        return None
+    year = int(years[0]) if years else None
+    if not month_m:
+        return year, None, None
+    month = MONTHS[month_m[1]]
+    after = re.match(rf"\.?\s*(?:the\s+)?{DAY_NUM_RE}\b(?!\d)", t[month_m.end():])
+    before = re.search(rf"\b{DAY_NUM_RE}\s+(?:of\s+)?$", t[:month_m.start()])
+    day_s = (after[1] if after and (not years or after[1] != years[0]) else None) or (
+        before[1] if before else None)
+    day = int(day_s) if day_s and 1 <= int(day_s) <= 31 else None
+    return year, month, day
+
+
+def _dateparser_date(t: str, ctx: _Ctx) -> tuple[datetime | None, str | None]:
+    """dateparser's reading of ``t`` and its period, against the document date."""
+    from dateparser.date import DateDataParser
+
+    base = datetime.combine(ctx.doc or date(2000, 1, 1), datetime.min.time())
+    prefer = {"past": "past", "future": "future"}.get(ctx.tense or "", "current_period")
+    parser = DateDataParser(languages=["en"], settings={
+        "RELATIVE_BASE": base, "PREFER_DATES_FROM": prefer,
+        "RETURN_AS_TIMEZONE_AWARE": False})
+    data = parser.get_date_data(t)
+    return data.date_obj, data.period
+
+
+PRECISION_RANK = {"day": 0, "week": 1, "month": 2, "year": 3}
+
+
+def _rule_explicit(t: str, ctx: _Ctx) -> Result | None:
+    """Written dates: "September 10, 2018", "Sept. 2018", "2018", "10/09/2018".
+
+    dateparser reads the date; the precision is the coarser of dateparser's ``period``
+    and the parts the text really writes, so a missing day or month is never filled in.
+    """
+    parts = _explicit_parts(t)
+    if parts is None:
+        return None
+    year, month, day = parts
+    parsed, period = _dateparser_date(t, ctx)
+    if month == -1:
+        return ("DATE", _day(parsed.date())) if parsed and period == "day" else None
+    if month is None:
+        return ("DATE", _year(year)) if year else None
+    if parsed is not None and parsed.month == month:
+        coarse = PRECISION_RANK.get(period or "", 0) >= PRECISION_RANK["month"]
+        day = None if coarse else day
+        if day is not None and parsed.day != day:
+            day = None
+    return "DATE", _dated(year, month, day, ctx)
+
+
+def _dated(year: int | None, month: int, day: int | None, ctx: _Ctx) -> TimeValue:
+    """A month or day value, inferring a missing year; XXXX when it cannot be."""
+    if year is None:
+        year = _infer_year(month, day, ctx)
+    if year is None:
+        return TimeValue(f"XXXX-{month:02d}" + (f"-{day:02d}" if day else ""),
+                         "day" if day else "month")
+    if day is None:
+        return _month(year, month)
+    if day > calendar.monthrange(year, month)[1]:
+        return UNKNOWN
+    return _day(date(year, month, day))
+
+
+FISCAL_RE = re.compile(r"^(?:the )?(?:fiscal(?: year)?|fy) ?'?(\d{4}|\d{2})$")
+
+
+def _rule_fiscal(t: str, ctx: _Ctx) -> Result | None:
+    """"fiscal 2007", "FY2007": a year-long period whose bounds depend on the company."""
+    m = FISCAL_RE.match(t)
+    if not m:
+        return None
+    year = int(m[1]) if len(m[1]) == 4 else 2000 + int(m[1])
+    return "DATE", TimeValue(f"FY{year}", "year")
+
+
+# -------------------------------------------------------------------- driver
+
+
+RULES: tuple[Callable[[str, _Ctx], Result | None], ...] = (
+    _rule_ref, _rule_set, _rule_ago, _rule_decade, _rule_quarter, _rule_fiscal,
+    _rule_duration, _rule_modified, _rule_day_word, _rule_relative_period,
+    _rule_relative_month, _rule_season, _rule_weekday, _rule_holiday, _rule_clock,
+    _rule_explicit,
+)
+
+
+def _normalize(t: str, ctx: _Ctx) -> Result:
+    """Run the rules on cleaned text; the first that understands it wins."""
+    for candidate in dict.fromkeys((t, _strip_leading(t))):
+        if not candidate:
+            continue
+        for rule in RULES:
+            result = rule(candidate, ctx)
+            if result is not None:
+                return result
+    return "DATE", UNKNOWN
+
+
+def normalize_typed(text: str, doc_date: date | None,
+                    tense: str | None = None) -> tuple[str, TimeValue]:
+    """Like :func:`normalize`, also giving the TIMEX3 type (DATE|TIME|DURATION|SET)."""
+    try:
+        doc = doc_date.date() if isinstance(doc_date, datetime) else doc_date
+        return _normalize(_clean(text), _Ctx(doc, tense))
+    except Exception:  # noqa: BLE001 - never raise on odd input
+        return "DATE", UNKNOWN
+
+
+def normalize(text: str, doc_date: date | None, tense: str | None = None) -> TimeValue:
+    """Normalise one temporal expression against the document date.
+
+    ``tense`` ("past", "present" or "future") is the tense of the governing verb; it
+    picks the direction of weekdays, seasons and dates written without a year.
+    """
+    return normalize_typed(text, doc_date, tense)[1]
+
+
+# ------------------------------------------------------------------------- tense
+
+FUTURE_MODALS = {"will", "wo", "'ll", "ll", "shall", "would", "'d", "could", "might",
+                 "may", "should"}
+FUTURE_HEADS = {"plan", "expect", "intend", "hope", "schedule", "set", "aim", "want",
+                "seek", "promise", "agree", "prepare", "go", "propose", "vow", "pledge",
+                "threaten", "due", "likely", "poised", "ready", "unlikely", "slate",
+                "decide", "offer", "try", "need", "wish", "going"}
+
+
+def _governing_verb(token: Any) -> Any | None:
+    """The nearest verb or auxiliary at or above ``token`` in the dependency tree."""
+    for _ in range(32):
+        if token.pos_ in ("VERB", "AUX"):
+            return token
+        if token.head is token or token.head.i == token.i:
+            return None
+        token = token.head
+    return None
+
+
+def _tense_of(verb: Any, depth: int = 0) -> str | None:
+    """past | present | future for one verb, from its auxiliaries and morphology."""
+    auxes = [c for c in verb.children if c.dep_ in ("aux", "auxpass")]
+    words = {a.lower_ for a in auxes}
+    if words & FUTURE_MODALS or verb.lower_ in FUTURE_MODALS:
+        return "future"
+    if "to" in words or verb.tag_ in ("VBG", "VBN") and not auxes:
+        head = verb.head
+        if head.i == verb.i:
+            return "future" if "to" in words else None
+        if "to" in words and head.lemma_.lower() in FUTURE_HEADS:
+            return "future"
+        if head.pos_ == "ADJ" and head.lemma_.lower() in FUTURE_HEADS:
+            return "future"
+        parent = _governing_verb(head)
+        return _tense_of(parent, depth + 1) if parent is not None and depth < 3 else None
+    forms = [verb, *auxes]
+    if any("Past" in t.morph.get("Tense") for t in forms):
+        return "past"
+    if any(a.lemma_ == "have" for a in auxes):
+        return "past"
+    if any(t.tag_ in ("VBZ", "VBP") for t in forms):
+        return "present"
+    return None
+
+
+def verb_tense(span: Any) -> str | None:
+    """The tense of the verb governing a span: "past", "present", "future" or None."""
+    try:
+        verb = _governing_verb(span.root)
+        return _tense_of(verb) if verb is not None else None
+    except Exception:  # noqa: BLE001 - a parse oddity must not stop extraction
+        return None
+
+
+# ---------------------------------------------------------------- find_times
+
+ENTITY_LABELS = ("DATE", "TIME")
+EXTRA_PATTERNS = [
+    # vague references spaCy does not tag; "in the past" must not eat "in the past two years"
+    rf"\b(?:{_alt(PRESENT_REFS + PAST_REFS + FUTURE_REFS)})\b"
+    rf"(?![ -]+(?:{NUM_RE}|{VAGUE_RE}|few|{UNIT_RE}|than|on\b))",
+    rf"\b(?:{_alt(SET_WORDS)})\b",
+    rf"\b(?:every|each|per|once a|twice a)(?: other)? (?:(?:{NUM_RE}) )?"
+    rf"(?:{UNIT_RE}|{WEEKDAY_RE}|{SEASON_RE}|{PART_RE})s?\b",
+    rf"\b(?:(?:earlier|later|early|late) )?(?:this|last|next|the) (?:{SEASON_RE})"
+    rf"(?:,? (?:of )?\d{{4}})?\b",
+    rf"\b(?:spring|summer|autumn|winter)(?: of)? \d{{4}}\b",
+    rf"\b(?:this|yesterday|tomorrow|last|{WEEKDAY_RE})[ -](?:{PART_RE})\b|\btonight\b",
+    rf"\b(?:earlier|later|early|late|mid)[ -](?:this|last|next) (?:week|month|year)\b",
+    r"\bmid-\d{4}\b",
+]
+# words that may only be taken when spaCy tags them with one of these parts of speech
+POS_GUARD = {"later": ("ADV",), "earlier": ("ADV",), "soon": ("ADV",), "now": ("ADV",),
+             "present": ("NOUN", "ADJ"), "daily": ("ADJ", "ADV"), "once": ("ADV",),
+             "eventually": ("ADV",), "shortly": ("ADV",), "formerly": ("ADV",),
+             "previously": ("ADV",), "recently": ("ADV",), "annual": ("ADJ",)}
+AGE_BEFORE = re.compile(r"\b(?:aged?|ages|age of|at the age of)\s*$", re.I)
+CUE_RE = re.compile(
+    rf"\b(?:{MONTH_RE}|{WEEKDAY_RE}|{SEASON_RE}|{PART_RE}|{UNIT_RE}|tonight|today|"
+    rf"yesterday|tomorrow|now|currently|presently|nowadays|recent\w*|past|future|soon|"
+    rf"later|earlier|previously|formerly|lately|present|{_alt(SET_WORDS)}|weekend|"
+    rf"noon|midnight|fiscal|fy|half|christmas|halloween|q[1-4]|h[12]|"
+    rf"\d{{4}}|'\d0s|\d0s|\d{{1,2}}:\d\d|\d\s*[ap]\.?m)s?\b", re.I)
+
+
+def _trim(span: Any) -> Any:
+    """Drop edge punctuation, spaces and a trailing possessive from a span."""
+    start, end = span.start, span.end
+    doc = span.doc
+    while start < end and (doc[start].is_punct or doc[start].is_space):
+        start += 1
+    while end > start and (doc[end - 1].is_punct or doc[end - 1].is_space
+                           or doc[end - 1].lower_ in ("'s", "’s", "'")):
+        end -= 1
+    return doc[start:end]
+
+
+def _entity_spans(doc: Any) -> list[tuple[int, int]]:
+    """spaCy DATE/TIME entities as token ranges, adjacent ones merged ("Monday morning")."""
+    spans: list[tuple[int, int]] = []
+    for ent in doc.ents:
+        if ent.label_ not in ENTITY_LABELS:
+            continue
+        if spans and spans[-1][1] == ent.start:
+            spans[-1] = (spans[-1][0], ent.end)
+        else:
+            spans.append((ent.start, ent.end))
+    return spans
+
+
+def _pattern_spans(doc: Any) -> list[tuple[int, int]]:
+    """Token ranges of the rule patterns, with part-of-speech guards on ambiguous words."""
+    out = []
+    for pattern in EXTRA_PATTERNS:
+        for m in re.finditer(pattern, doc.text, flags=re.I):
+            span = doc.char_span(m.start(), m.end(), alignment_mode="expand")
+            if span is None or len(span) == 0:
+                continue
+            if len(span) == 1 and span[0].lower_ in POS_GUARD:
+                if span[0].pos_ not in POS_GUARD[span[0].lower_]:
+                    continue
+            out.append((span.start, span.end))
+    return out
+
+
+def _choose(candidates: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Keep the longest of overlapping token ranges, in text order."""
+    kept: list[tuple[int, int]] = []
+    for start, end in sorted(set(candidates), key=lambda r: (r[0] - r[1], r[0])):
+        if all(end <= s or start >= e for s, e in kept):
+            kept.append((start, end))
+    return sorted(kept)
+
+
+def _is_age(span: Any) -> bool:
+    """"56 years old", "aged 56", "a 10-year-old": ages are not times."""
+    doc = span.doc
+    after = doc[span.end].lower_ if span.end < len(doc) else ""
+    if after in ("old", "-old") or span.text.lower().endswith("-old"):
+        return True
+    before = doc.text[max(0, span.start_char - 20):span.start_char]
+    return bool(AGE_BEFORE.search(before)) and bool(re.match(r"\d", span.text))
+
+
+def find_times(doc: Any, doc_date: date | None) -> list[TimeExpr]:
+    """Every temporal expression in a parsed ``Doc``, normalised against ``doc_date``."""
+    try:
+        ranges = _choose(_entity_spans(doc) + _pattern_spans(doc))
+    except Exception:  # noqa: BLE001 - a parse oddity must not stop extraction
+        return []
+    found = []
+    for start, end in ranges:
+        span = _trim(doc[start:end])
+        if len(span) == 0 or _is_age(span) or not CUE_RE.search(span.text):
+            continue
+        typ, value = normalize_typed(span.text, doc_date, verb_tense(span))
+        found.append(TimeExpr(Span(span.start_char, span.end_char, span.text), typ, value))
+    return found

@@ -1,0 +1,186 @@
+"""Records → RDF: one article's extraction as the triples of its named graph.
+
+Pure: no spaCy, no store. Which IRI an actor or event gets is decided beforehand by
+:mod:`kgservice.resolve` and passed in as ``Identities``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+
+from rdflib import Graph, Literal, URIRef
+
+from kgservice import __version__
+from kgservice.extract.records import Actor, Assertion, Event, Extraction, Span, TimeExpr
+from kgservice.graph.iris import Minter, mention
+from kgservice.graph.namespaces import GAF, KG, NIF, OWL, PROV, RDF, RDFS, SCHEMA, SEM, SKOS, XSD, bind_prefixes
+
+OPINION_GENRES = {"editorial", "op-ed", "oped", "opinion", "column", "commentary", "analysis"}
+ACTOR_CLASSES: dict[str, tuple[URIRef, ...]] = {
+    "Person": (SCHEMA.Person,),
+    "Organization": (SCHEMA.Organization,),
+    "Place": (SCHEMA.Place, SEM.Place),
+    "Group": (KG.Group,),
+}
+PARTICIPANT_ROLES = {"agent": KG.agent, "patient": KG.patient}
+
+
+@dataclass(frozen=True)
+class Identities:
+    """The IRIs chosen for an article's actors and events (by local record id)."""
+
+    actors: Mapping[str, URIRef] = field(default_factory=dict)
+    events: Mapping[str, URIRef] = field(default_factory=dict)
+
+
+def article_graph(extraction: Extraction, minter: Minter, ids: Identities) -> Graph:
+    """The named graph of one article."""
+    article = minter.article(extraction.article.id)
+    graph = Graph(identifier=article)
+    bind_prefixes(graph)
+    writer = _Writer(graph, article, minter, ids, extraction.article.published)
+    writer.article(extraction)
+    for actor in extraction.actors:
+        writer.actor(actor)
+    for event in extraction.events:
+        writer.event(event)
+    for assertion in extraction.assertions:
+        writer.assertion(assertion)
+    return graph
+
+
+class _Writer:
+    """Adds the triples of one article's records to its graph."""
+
+    def __init__(
+        self, graph: Graph, article: URIRef, minter: Minter, ids: Identities, published: date | None
+    ) -> None:
+        self.graph, self.article, self.minter, self.ids, self.published = graph, article, minter, ids, published
+        self.context: URIRef | None = None
+
+    def add(self, subject: URIRef, predicate: URIRef, obj: object) -> None:
+        if obj is not None:
+            node = obj if isinstance(obj, URIRef | Literal) else Literal(obj)
+            self.graph.add((subject, predicate, node))
+
+    def article(self, extraction: Extraction) -> None:
+        meta, a = extraction.article, self.article
+        genre = (meta.genre or "").lower()
+        self.add(a, RDF.type, SCHEMA.OpinionNewsArticle if genre in OPINION_GENRES else SCHEMA.NewsArticle)
+        self.add(a, SCHEMA.headline, meta.title)
+        self.add(a, SCHEMA.datePublished, Literal(meta.published, datatype=XSD.date) if meta.published else None)
+        self.add(a, SCHEMA.url, URIRef(meta.url) if meta.url and "://" in meta.url else meta.url)
+        self.add(a, SCHEMA.author, meta.author)
+        self.add(a, SCHEMA.articleBody, meta.text)
+        self.context = mention(a, 0, len(meta.text))
+        self.add(self.context, RDF.type, NIF.Context)
+        self.add(self.context, RDF.type, NIF.OffsetBasedString)
+        self.add(self.context, NIF.beginIndex, 0)
+        self.add(self.context, NIF.endIndex, len(meta.text))
+        self.add(self.context, NIF.isString, meta.text)
+        self._run(extraction)
+
+    def _run(self, extraction: Extraction) -> None:
+        run = self.minter.run(extraction.article.id, __version__, extraction.model, extraction.model_version)
+        self.add(self.article, PROV.wasGeneratedBy, run)
+        self.add(run, RDF.type, PROV.Activity)
+        self.add(run, KG.softwareVersion, __version__)
+        self.add(run, KG.modelName, extraction.model)
+        self.add(run, KG.modelVersion, extraction.model_version)
+        if extraction.extracted_at:
+            self.add(run, PROV.startedAtTime, Literal(extraction.extracted_at, datatype=XSD.dateTime))
+
+    def mentions(self, subject: URIRef, spans: Iterable[Span]) -> None:
+        for span in spans:
+            node = mention(self.article, span.start, span.end)
+            self.add(subject, GAF.denotedBy, node)
+            self.add(node, RDF.type, NIF.OffsetBasedString)
+            self.add(node, NIF.beginIndex, span.start)
+            self.add(node, NIF.endIndex, span.end)
+            self.add(node, NIF.anchorOf, span.text)
+            self.add(node, NIF.referenceContext, self.context)
+
+    def actor(self, actor: Actor) -> None:
+        node = self.ids.actors.get(actor.id) or self.minter.actor(actor.id)
+        self.add(node, RDF.type, SEM.Actor)
+        for cls in ACTOR_CLASSES.get(actor.type, ()):
+            self.add(node, RDF.type, cls)
+        self.add(node, RDFS.label, actor.label)
+        for alias in actor.aliases:
+            self.add(node, SKOS.altLabel, alias)
+        for role in actor.roles:
+            self.add(node, KG.role, role)
+        for iri in actor.same_as:
+            self.add(node, OWL.sameAs, URIRef(iri))
+        self.mentions(node, actor.mentions)
+
+    def actor_iri(self, actor_id: str) -> URIRef:
+        return self.ids.actors.get(actor_id) or self.minter.actor(actor_id)
+
+    def event_iri(self, event_id: str) -> URIRef:
+        return self.ids.events.get(event_id) or self.minter.event(event_id)
+
+    def event(self, event: Event) -> None:
+        node = self.event_iri(event.id)
+        self.add(node, RDF.type, KG[event.cls])
+        self.add(node, RDFS.label, event.label)
+        self.add(node, KG.status, KG[event.status])
+        self.add(node, KG.cameoCode, event.cameo)
+        self.add(node, KG.ordinal, event.ordinal)
+        for participant in event.participants:
+            actor = self.actor_iri(participant.actor)
+            self.add(node, SEM.hasActor, actor)
+            if participant.role in PARTICIPANT_ROLES:
+                self.add(node, PARTICIPANT_ROLES[participant.role], actor)
+        if event.place:
+            self.add(node, SEM.hasPlace, self.actor_iri(event.place))
+        self.time(node, event)
+        self.mentions(node, event.mentions)
+
+    def time(self, node: URIRef, event: Event) -> None:
+        """Time bounds as given; an occurred, undated event happened no later than publication."""
+        expr: TimeExpr | None = event.time
+        if expr is not None:
+            value = expr.value
+            self.add(node, KG.timex, value.timex)
+            self.add(node, KG.timeText, expr.span.text)
+            self.add(node, KG.timePrecision, value.precision)
+            self.add(node, SEM.hasEarliestBeginTimeStamp, _date(value.earliest))
+            self.add(node, SEM.hasLatestEndTimeStamp, _date(value.latest))
+            if value.latest is not None:
+                return
+        if event.status == "Occurred" and self.published is not None:
+            self.add(node, SEM.hasLatestEndTimeStamp, _date(self.published))
+
+    def assertion(self, assertion: Assertion) -> None:
+        node = self.minter.assertion(self.article.rsplit("/", 1)[-1], assertion.cue, assertion.content)
+        self.add(node, RDF.type, KG.Assertion)
+        if assertion.claimant:
+            self.add(node, PROV.wasAttributedTo, self.actor_iri(assertion.claimant))
+        self.add(node, KG.cue, assertion.cue.text)
+        self.add(node, KG.content, assertion.content.text)
+        self.add(node, KG.isDirectQuote, Literal(assertion.direct))
+        for target in assertion.about:
+            self.add(node, KG.about, self._about_iri(target))
+        self.add(node, KG.statedOn, _date(assertion.stated_on))
+        if assertion.stated_in:
+            self.add(node, KG.statedIn, self.event_iri(assertion.stated_in))
+        self.add(node, PROV.wasDerivedFrom, self.article)
+        spans = [s for s in (assertion.source, assertion.cue, assertion.content) if s is not None]
+        self.mentions(node, [_covering(spans, self.graph.value(self.context, NIF.isString))])
+
+    def _about_iri(self, target: str) -> URIRef:
+        if target in self.ids.events or target not in self.ids.actors:
+            return self.event_iri(target) if target in self.ids.events else self.actor_iri(target)
+        return self.actor_iri(target)
+
+
+def _date(value: date | None) -> Literal | None:
+    return Literal(value, datatype=XSD.date) if value is not None else None
+
+
+def _covering(spans: list[Span], body: object) -> Span:
+    start, end = min(s.start for s in spans), max(s.end for s in spans)
+    return Span(start, end, str(body)[start:end])

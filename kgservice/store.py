@@ -1,0 +1,211 @@
+"""The store: an rdflib Dataset on embedded Oxigraph, one named graph per article.
+
+This is the only module that knows which backend sits behind the Dataset. Every SPARQL
+query is handed to Oxigraph's own engine (rdflib's engine is never used: it is orders of
+magnitude slower), values are bound as RDF terms through SPARQL substitution, and an
+article's graph is replaced or removed in a single transaction.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+
+import pyoxigraph as ox
+from oxrdflib import OxigraphStore
+from oxrdflib._converter import from_ox, to_ox
+from rdflib import Dataset, Graph, URIRef
+from rdflib.compare import isomorphic
+from rdflib.query import Result
+from rdflib.term import Node, Variable
+
+from kgservice.errors import QuerySyntaxError, StoreError
+from kgservice.graph.namespaces import bind_prefixes
+
+ONTOLOGY_GRAPH = URIRef("https://w3id.org/kgservice/ns")
+
+DUMP_FORMATS: dict[str, ox.RdfFormat] = {
+    "trig": ox.RdfFormat.TRIG,
+    "nquads": ox.RdfFormat.N_QUADS,
+    "turtle": ox.RdfFormat.TURTLE,
+    "ntriples": ox.RdfFormat.N_TRIPLES,
+    "jsonld": ox.RdfFormat.JSON_LD,
+    "rdfxml": ox.RdfFormat.RDF_XML,
+}
+
+
+class GraphStore:
+    """A dataset of article graphs on disk, queried by Oxigraph."""
+
+    def __init__(self, location: str) -> None:
+        self.location = location
+        if location.startswith(("sparql+http://", "sparql+https://")):
+            raise StoreError(f"remote SPARQL stores ({location}) are not supported by this version")
+        Path(location).mkdir(parents=True, exist_ok=True)
+        try:
+            inner = ox.Store(location)
+        except OSError as exc:
+            raise StoreError(_open_error(location, exc)) from exc
+        self._inner = inner
+        self.dataset = Dataset(store=OxigraphStore(store=inner), default_union=True)
+        bind_prefixes(self.dataset)
+
+    def close(self) -> None:
+        """Flush to disk and release the store (a plain close leaves the next open slow)."""
+        if getattr(self, "_inner", None) is None:
+            return
+        self._inner.flush()
+        del self._inner
+        self._inner = None  # type: ignore[assignment]
+
+    def __enter__(self) -> GraphStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- reading -------------------------------------------------------------------------
+
+    def query(
+        self,
+        sparql: str,
+        bindings: Mapping[str, Node] | None = None,
+        default_graphs: Sequence[str] | None = None,
+        named_graphs: Sequence[str] | None = None,
+    ) -> Result:
+        """Run a SPARQL query on Oxigraph's engine and return an rdflib ``Result``.
+
+        The default graph is the union of all graphs unless ``default_graphs`` names some.
+        ``bindings`` substitute variables by RDF terms before evaluation (SEP-0007): the
+        variable must be in the SELECT projection.
+        """
+        options: dict[str, object] = {"use_default_graph_as_union": not default_graphs}
+        if default_graphs:
+            options["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
+        if named_graphs:
+            options["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
+        if bindings:
+            options["substitutions"] = {ox.Variable(k): to_ox(v) for k, v in bindings.items()}
+        try:
+            raw = self._inner.query(sparql, **options)  # type: ignore[arg-type]
+        except SyntaxError as exc:
+            raise QuerySyntaxError(str(exc)) from exc
+        return _to_rdflib(raw)
+
+    def graph(self, name: URIRef) -> Graph:
+        """A copy of one named graph."""
+        graph = Graph(identifier=name)
+        bind_prefixes(graph)
+        for quad in self._inner.quads_for_pattern(None, None, None, ox.NamedNode(str(name))):
+            graph.add((from_ox(quad.subject), from_ox(quad.predicate), from_ox(quad.object)))
+        return graph
+
+    def has_graph(self, name: URIRef) -> bool:
+        """Whether a named graph with at least one triple exists."""
+        return self._inner.contains_named_graph(ox.NamedNode(str(name)))
+
+    def graph_names(self) -> list[URIRef]:
+        """Every named graph, sorted."""
+        return sorted(URIRef(g.value) for g in self._inner.named_graphs() if isinstance(g, ox.NamedNode))
+
+    def __len__(self) -> int:
+        return len(self._inner)
+
+    def dump(self, fmt: str, graph: URIRef | None = None, output: io.BufferedIOBase | None = None) -> bytes | None:
+        """Serialise the dataset, or one graph, with Oxigraph's writers.
+
+        A triple format (Turtle, N-Triples, JSON-LD, RDF/XML) of the whole store gets the
+        union of all graphs; a dataset format (TriG, N-Quads) keeps the graph names.
+        """
+        rdf_format = DUMP_FORMATS[fmt]
+        prefixes = {p: str(ns) for p, ns in self.dataset.namespaces()}
+        if graph is None and rdf_format.supports_datasets:
+            return self._inner.dump(output, rdf_format, prefixes=prefixes)
+        keep_name = graph is not None and rdf_format.supports_datasets
+        target: ox.NamedNode | ox.DefaultGraph = ox.NamedNode(str(graph)) if keep_name else ox.DefaultGraph()
+        scratch = ox.Store()
+        scratch.bulk_extend(
+            ox.Quad(q.subject, q.predicate, q.object, target)
+            for name in ([graph] if graph is not None else self.graph_names())
+            for q in self._inner.quads_for_pattern(None, None, None, ox.NamedNode(str(name)))
+        )
+        if rdf_format.supports_datasets:
+            return scratch.dump(output, rdf_format, prefixes=prefixes)
+        return scratch.dump(output, rdf_format, from_graph=ox.DefaultGraph(), prefixes=prefixes)
+
+    # -- writing -------------------------------------------------------------------------
+
+    def replace_graph(self, name: URIRef, graph: Graph) -> None:
+        """Replace one named graph by ``graph`` in a single transaction."""
+        body = graph.serialize(format="nt")
+        update = f"DROP SILENT GRAPH {name.n3()} ;\nINSERT DATA {{ GRAPH {name.n3()} {{\n{body}\n}} }}"
+        self._inner.update(update)
+
+    def delete_graph(self, name: URIRef) -> bool:
+        """Remove exactly one named graph; return whether it existed."""
+        if not self.has_graph(name):
+            return False
+        self._inner.remove_graph(ox.NamedNode(str(name)))
+        return True
+
+    def update(self, sparql: str) -> None:
+        """Run a SPARQL 1.1 Update in one transaction."""
+        try:
+            self._inner.update(sparql)
+        except SyntaxError as exc:
+            raise QuerySyntaxError(str(exc)) from exc
+
+    def load(self, data: bytes, fmt: str) -> None:
+        """Load a TriG or N-Quads dump (its named graphs are kept) in one transaction."""
+        self._inner.load(data, DUMP_FORMATS[fmt])
+
+    def ensure_ontology(self, ontology: Graph) -> None:
+        """Keep the ontology in a named graph of its own, updated when it changes."""
+        if not isomorphic(self.graph(ONTOLOGY_GRAPH), ontology):
+            self.replace_graph(ONTOLOGY_GRAPH, ontology)
+
+
+def open_store(location: str) -> GraphStore:
+    """Open the store named by the ``KG_STORE`` setting."""
+    return GraphStore(location)
+
+
+def _open_error(location: str, exc: OSError) -> str:
+    if "lock" in str(exc).lower():
+        return (
+            f"the store at {location} is in use by another process "
+            "(is `kgservice serve` running? stop it, or ingest through its API)"
+        )
+    return f"cannot open the store at {location}: {exc}"
+
+
+def _to_rdflib(raw: object) -> Result:
+    if isinstance(raw, ox.QueryBoolean):
+        result = Result("ASK")
+        result.askAnswer = bool(raw)
+        return result
+    if isinstance(raw, ox.QuerySolutions):
+        result = Result("SELECT")
+        variables = [Variable(v.value) for v in raw.variables]
+        result.vars = variables
+        result.bindings = [
+            {var: from_ox(value) for var, value in zip(variables, solution) if value is not None} for solution in raw
+        ]
+        return result
+    result = Result("CONSTRUCT")
+    graph = Graph()
+    bind_prefixes(graph)
+    graph += (from_ox(t) for t in raw)  # type: ignore[union-attr]
+    result.graph = graph
+    return result
+
+
+
+
+
+
+def iter_quads(store: GraphStore) -> Iterator[tuple[Node, Node, Node, Node]]:
+    """Every quad of the store as rdflib terms (for tests and small exports)."""
+    for quad in store._inner.quads_for_pattern(None, None, None, None):
+        yield from_ox(quad.subject), from_ox(quad.predicate), from_ox(quad.object), from_ox(quad.graph_name)
