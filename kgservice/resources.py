@@ -10,8 +10,12 @@ install finds ``<repo>/<name>``.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import cache
 from importlib.resources import files
 from pathlib import Path
+
+from rdflib import Graph, URIRef
 
 RESOURCE_NAMES = ("ontology", "queries")
 
@@ -36,3 +40,45 @@ def resource_dir(name: str) -> Path:
         f"resource folder {name!r} not found: looked in {packaged} (installed wheel) "
         f"and {checkout} (source checkout)"
     )
+
+
+@dataclass(frozen=True)
+class NamedQuery:
+    """A SPARQL query from ``queries/NAME.rq`` with the metadata of its comment header.
+
+    The header is ``# key: value`` lines: ``title``, ``description`` and ``parameters``
+    (variables a caller may bind to RDF terms; each must be in the SELECT projection).
+    """
+
+    name: str
+    title: str
+    description: str
+    parameters: tuple[str, ...]
+    text: str
+
+
+@cache
+def load_query(name: str) -> NamedQuery:
+    """Read and parse one query file once."""
+    path = resource_dir("queries") / f"{name}.rq"
+    text = path.read_text("utf-8")
+    header: dict[str, str] = {}
+    for line in text.splitlines():
+        if not line.startswith("#"):
+            break
+        key, _, value = line[1:].partition(":")
+        header[key.strip().lower()] = value.strip()
+    params = tuple(p.strip().lstrip("?") for p in header.get("parameters", "").split(",") if p.strip())
+    return NamedQuery(name, header.get("title", name), header.get("description", ""), params, text)
+
+
+def all_queries() -> list[NamedQuery]:
+    """Every query of ``queries/``, by name."""
+    return [load_query(p.stem) for p in sorted(resource_dir("queries").glob("*.rq"))]
+
+
+def ontology_graph() -> Graph:
+    """The ontology ``kg.ttl`` as an rdflib graph named by the ontology IRI."""
+    graph = Graph(identifier=URIRef("https://w3id.org/kgservice/ns"))
+    graph.parse(resource_dir("ontology") / "kg.ttl", format="turtle")
+    return graph

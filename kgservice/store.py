@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pyoxigraph as ox
 from oxrdflib import OxigraphStore
-from oxrdflib._converter import from_ox, to_ox
-from rdflib import Dataset, Graph, URIRef
+from oxrdflib._converter import from_ox as _from_ox
+from oxrdflib._converter import to_ox
+from rdflib import XSD, Dataset, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.query import Result
 from rdflib.term import Node, Variable
@@ -164,6 +165,14 @@ class GraphStore:
         """Keep the ontology in a named graph of its own, updated when it changes."""
         if not isomorphic(self.graph(ONTOLOGY_GRAPH), ontology):
             self.replace_graph(ONTOLOGY_GRAPH, ontology)
+
+
+def from_ox(term: object) -> Node:
+    """An Oxigraph term as rdflib's, with ``xsd:string`` literals as plain literals (as rdflib writes them)."""
+    node = _from_ox(term)  # type: ignore[arg-type]
+    if isinstance(node, Literal) and node.datatype == XSD.string:
+        return Literal(str(node))
+    return node
 
 
 def open_store(location: str) -> GraphStore:

@@ -761,8 +761,27 @@ def _rule_clock(t: str, ctx: _Ctx) -> Result | None:
 # -------------------------------------------------------- rule: explicit dates
 
 
+DATE_FILLERS = {"the", "of", "on", "in", "at", "during", "some", "time", "sometime",
+                "around", "about", "by", "since", "until", "from", "early", "mid", "late",
+                "st", "nd", "rd", "th", "ad", "a", "d", "year", "month", "fiscal"}
+RANGE_RE = re.compile(r"\d\s*-\s*\d|\b(?:to|and|or|through|between|till|until)\b")
+
+
+def _only_date_words(t: str) -> bool:
+    """True when every word of ``t`` can belong to a written date (no "two days")."""
+    if RANGE_RE.search(re.sub(r"\b\d{4}-\d{1,2}(?:-\d{1,2})?\b", "", t)):
+        return False
+    for word in re.findall(r"[a-z]+|\d+(?:st|nd|rd|th)?", t):
+        if not (word in MONTHS or word in WEEKDAYS or word in DATE_FILLERS
+                or word[0].isdigit()):
+            return False
+    return True
+
+
 def _explicit_parts(t: str) -> tuple[int | None, int | None, int | None] | None:
     """Which of (year, month, day) the text writes out; None when it has no date."""
+    if not _only_date_words(t):
+        return None
     iso = re.search(r"\b(\d{4})-(\d{1,2})(?:-(\d{1,2}))?\b", t)
     if iso:
         return int(iso[1]), int(iso[2]), int(iso[3]) if iso[3] else None
@@ -839,15 +858,26 @@ def _dated(year: int | None, month: int, day: int | None, ctx: _Ctx) -> TimeValu
 
 
 FISCAL_RE = re.compile(r"^(?:the )?(?:fiscal(?: year)?|fy) ?'?(\d{4}|\d{2})$")
+FISCAL_REL_RE = re.compile(r"^(?:the )?(?P<rel>this|current|last|previous|past|next|"
+                           r"coming)? ?(?:fiscal|financial) year$")
 
 
 def _rule_fiscal(t: str, ctx: _Ctx) -> Result | None:
-    """"fiscal 2007", "FY2007": a year-long period whose bounds depend on the company."""
+    """"fiscal 2007", "FY2007", "the financial year": a year-long period whose bounds
+    depend on the company, so it gets a value (``FY2007``) but no bounds.  A relative
+    fiscal year is named after the document's calendar year."""
     m = FISCAL_RE.match(t)
+    if m:
+        year = int(m[1]) if len(m[1]) == 4 else 2000 + int(m[1])
+        return "DATE", TimeValue(f"FY{year}", "year")
+    m = FISCAL_REL_RE.match(t)
     if not m:
         return None
-    year = int(m[1]) if len(m[1]) == 4 else 2000 + int(m[1])
-    return "DATE", TimeValue(f"FY{year}", "year")
+    if ctx.doc is None:
+        return "DATE", TimeValue(None, "year")
+    rel = m["rel"] or "this"
+    step = -1 if rel in ("last", "previous", "past") else 1 if rel in ("next", "coming") else 0
+    return "DATE", TimeValue(f"FY{ctx.doc.year + step}", "year")
 
 
 # -------------------------------------------------------------------- driver
@@ -919,14 +949,12 @@ def _tense_of(verb: Any, depth: int = 0) -> str | None:
     words = {a.lower_ for a in auxes}
     if words & FUTURE_MODALS or verb.lower_ in FUTURE_MODALS:
         return "future"
-    if "to" in words or verb.tag_ in ("VBG", "VBN") and not auxes:
+    if "to" in words:
+        return _infinitive_tense(verb)
+    if verb.tag_ in ("VBG", "VBN") and not auxes:
         head = verb.head
         if head.i == verb.i:
-            return "future" if "to" in words else None
-        if "to" in words and head.lemma_.lower() in FUTURE_HEADS:
-            return "future"
-        if head.pos_ == "ADJ" and head.lemma_.lower() in FUTURE_HEADS:
-            return "future"
+            return None
         parent = _governing_verb(head)
         return _tense_of(parent, depth + 1) if parent is not None and depth < 3 else None
     forms = [verb, *auxes]
@@ -936,6 +964,17 @@ def _tense_of(verb: Any, depth: int = 0) -> str | None:
         return "past"
     if any(t.tag_ in ("VBZ", "VBP") for t in forms):
         return "present"
+    return None
+
+
+def _infinitive_tense(verb: Any) -> str | None:
+    """A to-infinitive: future after "plans to", "is set to", "an event to be held",
+    a headline "Apple to give ..."; otherwise unknown (it may lie either side)."""
+    head = verb.head
+    if head.i == verb.i or head.pos_ in ("NOUN", "PROPN"):
+        return "future"
+    if head.lemma_.lower() in FUTURE_HEADS:
+        return "future"
     return None
 
 
@@ -954,15 +993,15 @@ ENTITY_LABELS = ("DATE", "TIME")
 EXTRA_PATTERNS = [
     # vague references spaCy does not tag; "in the past" must not eat "in the past two years"
     rf"\b(?:{_alt(PRESENT_REFS + PAST_REFS + FUTURE_REFS)})\b"
-    rf"(?![ -]+(?:{NUM_RE}|{VAGUE_RE}|few|{UNIT_RE}|than|on\b))",
+    rf"(?![ -]+(?:{NUM_RE}|{VAGUE_RE}|few|{UNIT_RE}|than|on)\b)",
     rf"\b(?:{_alt(SET_WORDS)})\b",
     rf"\b(?:every|each|per|once a|twice a)(?: other)? (?:(?:{NUM_RE}) )?"
     rf"(?:{UNIT_RE}|{WEEKDAY_RE}|{SEASON_RE}|{PART_RE})s?\b",
     rf"\b(?:(?:earlier|later|early|late) )?(?:this|last|next|the) (?:{SEASON_RE})"
     rf"(?:,? (?:of )?\d{{4}})?\b",
-    rf"\b(?:spring|summer|autumn|winter)(?: of)? \d{{4}}\b",
+    r"\b(?:spring|summer|autumn|winter)(?: of)? \d{4}\b",
     rf"\b(?:this|yesterday|tomorrow|last|{WEEKDAY_RE})[ -](?:{PART_RE})\b|\btonight\b",
-    rf"\b(?:earlier|later|early|late|mid)[ -](?:this|last|next) (?:week|month|year)\b",
+    r"\b(?:earlier|later|early|late|mid)[ -](?:this|last|next) (?:week|month|year)\b",
     r"\bmid-\d{4}\b",
 ]
 # words that may only be taken when spaCy tags them with one of these parts of speech
@@ -991,6 +1030,32 @@ def _trim(span: Any) -> Any:
     return doc[start:end]
 
 
+LEFT_EXTENDERS = {"this", "last", "next", "past", "coming", "early", "late", "earlier",
+                  "later", "mid", "previous", "current", "every", "each"}
+PERIOD_HEADS = set(UNITS) | set(WEEKDAYS) | set(SEASONS) | set(PARTS_OF_DAY) | {"weekend"}
+
+
+def _split_lines(start: int, end: int, doc: Any) -> list[tuple[int, int]]:
+    """Cut a token range at line breaks: no expression runs from a title into a date line."""
+    out, begin = [], start
+    for i in range(start, end):
+        if "\n" in doc[i].text or "\n" in doc[i].whitespace_:
+            if i + 1 > begin:
+                out.append((begin, i + 1))
+            begin = i + 1
+    if end > begin:
+        out.append((begin, end))
+    return out
+
+
+def _extend_left(start: int, end: int, doc: Any) -> tuple[int, int]:
+    """Take in a "this"/"last"/... spaCy left out ("this year's" tagged as "year")."""
+    if doc[start].lower_ in PERIOD_HEADS or _unit(doc[start].lower_) in UNITS:
+        while start > 0 and doc[start - 1].lower_ in LEFT_EXTENDERS:
+            start -= 1
+    return start, end
+
+
 def _entity_spans(doc: Any) -> list[tuple[int, int]]:
     """spaCy DATE/TIME entities as token ranges, adjacent ones merged ("Monday morning")."""
     spans: list[tuple[int, int]] = []
@@ -1001,7 +1066,8 @@ def _entity_spans(doc: Any) -> list[tuple[int, int]]:
             spans[-1] = (spans[-1][0], ent.end)
         else:
             spans.append((ent.start, ent.end))
-    return spans
+    lines = [piece for s, e in spans for piece in _split_lines(s, e, doc)]
+    return [_extend_left(s, e, doc) for s, e in lines]
 
 
 def _pattern_spans(doc: Any) -> list[tuple[int, int]]:
@@ -1038,6 +1104,22 @@ def _is_age(span: Any) -> bool:
     return bool(AGE_BEFORE.search(before)) and bool(re.match(r"\d", span.text))
 
 
+def _expressions(span: Any, doc_date: date | None) -> list[TimeExpr]:
+    """The expression(s) in one candidate span; a list spaCy tagged as one entity
+    ("June 17, two days") is cut at commas and "and" when the whole is not understood."""
+    span = _trim(span)
+    if len(span) == 0 or _is_age(span) or not CUE_RE.search(span.text):
+        return []
+    typ, value = normalize_typed(span.text, doc_date, verb_tense(span))
+    if value == UNKNOWN:
+        cuts = [t.i for t in span if t.lower_ in (",", "and", ";")]
+        if cuts:
+            bounds = [span.start, *cuts, span.end]
+            return [x for a, b in zip(bounds, bounds[1:])
+                    for x in _expressions(span.doc[a:b], doc_date)]
+    return [TimeExpr(Span(span.start_char, span.end_char, span.text), typ, value)]
+
+
 def find_times(doc: Any, doc_date: date | None) -> list[TimeExpr]:
     """Every temporal expression in a parsed ``Doc``, normalised against ``doc_date``."""
     try:
@@ -1046,9 +1128,8 @@ def find_times(doc: Any, doc_date: date | None) -> list[TimeExpr]:
         return []
     found = []
     for start, end in ranges:
-        span = _trim(doc[start:end])
-        if len(span) == 0 or _is_age(span) or not CUE_RE.search(span.text):
+        try:
+            found.extend(_expressions(doc[start:end], doc_date))
+        except Exception:  # noqa: BLE001
             continue
-        typ, value = normalize_typed(span.text, doc_date, verb_tense(span))
-        found.append(TimeExpr(Span(span.start_char, span.end_char, span.text), typ, value))
     return found

@@ -57,7 +57,7 @@ class _Writer:
     def __init__(
         self, graph: Graph, article: URIRef, minter: Minter, ids: Identities, published: date | None
     ) -> None:
-        self.graph, self.article, self.minter, self.ids, self.published = graph, article, minter, ids, published
+        self.graph, self.art, self.minter, self.ids, self.published = graph, article, minter, ids, published
         self.context: URIRef | None = None
 
     def add(self, subject: URIRef, predicate: URIRef, obj: object) -> None:
@@ -66,7 +66,7 @@ class _Writer:
             self.graph.add((subject, predicate, node))
 
     def article(self, extraction: Extraction) -> None:
-        meta, a = extraction.article, self.article
+        meta, a = extraction.article, self.art
         genre = (meta.genre or "").lower()
         self.add(a, RDF.type, SCHEMA.OpinionNewsArticle if genre in OPINION_GENRES else SCHEMA.NewsArticle)
         self.add(a, SCHEMA.headline, meta.title)
@@ -84,7 +84,7 @@ class _Writer:
 
     def _run(self, extraction: Extraction) -> None:
         run = self.minter.run(extraction.article.id, __version__, extraction.model, extraction.model_version)
-        self.add(self.article, PROV.wasGeneratedBy, run)
+        self.add(self.art, PROV.wasGeneratedBy, run)
         self.add(run, RDF.type, PROV.Activity)
         self.add(run, KG.softwareVersion, __version__)
         self.add(run, KG.modelName, extraction.model)
@@ -94,7 +94,7 @@ class _Writer:
 
     def mentions(self, subject: URIRef, spans: Iterable[Span]) -> None:
         for span in spans:
-            node = mention(self.article, span.start, span.end)
+            node = mention(self.art, span.start, span.end)
             self.add(subject, GAF.denotedBy, node)
             self.add(node, RDF.type, NIF.OffsetBasedString)
             self.add(node, NIF.beginIndex, span.start)
@@ -155,7 +155,7 @@ class _Writer:
             self.add(node, SEM.hasLatestEndTimeStamp, _date(self.published))
 
     def assertion(self, assertion: Assertion) -> None:
-        node = self.minter.assertion(self.article.rsplit("/", 1)[-1], assertion.cue, assertion.content)
+        node = self.minter.assertion(self.art.rsplit("/", 1)[-1], assertion.cue, assertion.content)
         self.add(node, RDF.type, KG.Assertion)
         if assertion.claimant:
             self.add(node, PROV.wasAttributedTo, self.actor_iri(assertion.claimant))
@@ -167,7 +167,7 @@ class _Writer:
         self.add(node, KG.statedOn, _date(assertion.stated_on))
         if assertion.stated_in:
             self.add(node, KG.statedIn, self.event_iri(assertion.stated_in))
-        self.add(node, PROV.wasDerivedFrom, self.article)
+        self.add(node, PROV.wasDerivedFrom, self.art)
         spans = [s for s in (assertion.source, assertion.cue, assertion.content) if s is not None]
         self.mentions(node, [_covering(spans, self.graph.value(self.context, NIF.isString))])
 
