@@ -327,7 +327,8 @@ def _duration_timex(n: float | None, unit: str) -> str:
 DURATION_RE = re.compile(
     rf"^(?P<the>the )?(?:(?P<dir>past|last|next|coming|previous|first|final|remaining|"
     rf"entire|whole|full|same|following|recent) )?(?:(?P<vague>{VAGUE_RE}) )?"
-    rf"(?:(?P<num>{NUM_RE})[ -])?(?P<unit>{UNIT_RE})(?P<pl>s)?(?:[ -](?:long|period))?$")
+    rf"(?:(?P<range>(?:{NUM_RE}) (?:to|or|-) )?(?P<num>{NUM_RE})[ -])?(?P<unit>{UNIT_RE})"
+    rf"(?P<pl>s)?(?:[ -](?:long|period))?$")
 DURATION_DIRS = {"past", "last", "next", "coming", "first", "final", "remaining",
                  "entire", "whole", "full", "recent"}
 
@@ -349,7 +350,7 @@ def _rule_duration(t: str, ctx: _Ctx) -> Result | None:
         n = 1.0
     if m["dir"] in ("following", "previous", "same") and not m["num"]:
         return None
-    if m["vague"] or (n is None and plural):
+    if m["vague"] or m["range"] or (n is None and plural):
         n = None
     return "DURATION", TimeValue(_duration_timex(n, unit), None)
 
@@ -470,7 +471,7 @@ def _year_ref(s: str, ctx: _Ctx) -> tuple[bool, int | None]:
 def _rule_modified(t: str, ctx: _Ctx) -> Result | None:
     """"early 2009", "mid-2011", "earlier this month", "the end of the year": the
     value of the period; "earlier/later this X" is also cut at the document date."""
-    m = re.match(rf"^({_alt(MODIFIERS)})[ -](.+)$", t)
+    m = re.match(rf"^(?:the )?({_alt(MODIFIERS)})[ -](.+)$", t)
     if not m:
         return None
     mod, rest = m[1], m[2]
@@ -857,6 +858,24 @@ def _dated(year: int | None, month: int, day: int | None, ctx: _Ctx) -> TimeValu
     return _day(date(year, month, day))
 
 
+OF_YEAR_RE = re.compile(r"^(?P<head>.+?),? (?:of )?(?P<year>(?:the |this |last |next |"
+                        r"the current |the previous |the past |the coming )year)$")
+
+
+def _rule_of_year(t: str, ctx: _Ctx) -> Result | None:
+    """"January of this year", "June 5 last year": a written date in a relative year."""
+    m = OF_YEAR_RE.match(t)
+    if not m or not re.search(rf"\b(?:{MONTH_RE})\b", m["head"]):
+        return None
+    _, year = _year_ref(m["year"], ctx)
+    if year is None:
+        parts = _explicit_parts(m["head"])
+        if parts is None or parts[1] in (None, -1):
+            return None
+        return "DATE", _dated(None, parts[1], parts[2], _Ctx(None, None))
+    return _rule_explicit(f"{m['head']} {year}", ctx)
+
+
 FISCAL_RE = re.compile(r"^(?:the )?(?:fiscal(?: year)?|fy) ?'?(\d{4}|\d{2})$")
 FISCAL_REL_RE = re.compile(r"^(?:the )?(?P<rel>this|current|last|previous|past|next|"
                            r"coming)? ?(?:fiscal|financial) year$")
@@ -887,7 +906,7 @@ RULES: tuple[Callable[[str, _Ctx], Result | None], ...] = (
     _rule_ref, _rule_set, _rule_ago, _rule_decade, _rule_quarter, _rule_fiscal,
     _rule_duration, _rule_modified, _rule_day_word, _rule_relative_period,
     _rule_relative_month, _rule_season, _rule_weekday, _rule_holiday, _rule_clock,
-    _rule_explicit,
+    _rule_of_year, _rule_explicit,
 )
 
 
@@ -958,7 +977,7 @@ def _tense_of(verb: Any, depth: int = 0) -> str | None:
         parent = _governing_verb(head)
         return _tense_of(parent, depth + 1) if parent is not None and depth < 3 else None
     forms = [verb, *auxes]
-    if any("Past" in t.morph.get("Tense") for t in forms):
+    if any(t.tag_ == "VBD" for t in forms):  # not VBN: "is scheduled" is not past
         return "past"
     if any(a.lemma_ == "have" for a in auxes):
         return "past"
@@ -992,8 +1011,8 @@ def verb_tense(span: Any) -> str | None:
 ENTITY_LABELS = ("DATE", "TIME")
 EXTRA_PATTERNS = [
     # vague references spaCy does not tag; "in the past" must not eat "in the past two years"
-    rf"\b(?:{_alt(PRESENT_REFS + PAST_REFS + FUTURE_REFS)})\b"
-    rf"(?![ -]+(?:{NUM_RE}|{VAGUE_RE}|few|{UNIT_RE}|than|on)\b)",
+    rf"(?<!\bas )\b(?:{_alt(PRESENT_REFS + PAST_REFS + FUTURE_REFS)})\b"
+    rf"(?![ -]+(?:{NUM_RE}|{VAGUE_RE}|few|{UNIT_RE}|than|on|as|after|before)\b)",
     rf"\b(?:{_alt(SET_WORDS)})\b",
     rf"\b(?:every|each|per|once a|twice a)(?: other)? (?:(?:{NUM_RE}) )?"
     rf"(?:{UNIT_RE}|{WEEKDAY_RE}|{SEASON_RE}|{PART_RE})s?\b",
@@ -1026,6 +1045,9 @@ def _trim(span: Any) -> Any:
         start += 1
     while end > start and (doc[end - 1].is_punct or doc[end - 1].is_space
                            or doc[end - 1].lower_ in ("'s", "’s", "'")):
+        if end - 2 >= start and re.fullmatch(r"\d+0", doc[end - 2].text) and (
+                doc[end - 1].lower_ in ("'s", "’s")):
+            break  # "the 1980's" is a decade, not a possessive
         end -= 1
     return doc[start:end]
 
@@ -1110,6 +1132,8 @@ def _expressions(span: Any, doc_date: date | None) -> list[TimeExpr]:
     span = _trim(span)
     if len(span) == 0 or _is_age(span) or not CUE_RE.search(span.text):
         return []
+    if len(span) == 1 and span[0].lower_ in UNITS:
+        return []  # a bare "day" (as in "day-to-day") names no time
     typ, value = normalize_typed(span.text, doc_date, verb_tense(span))
     if value == UNKNOWN:
         cuts = [t.i for t in span if t.lower_ in (",", "and", ";")]

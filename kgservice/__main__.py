@@ -1,0 +1,5 @@
+"""``python -m kgservice``: the command line."""
+
+from kgservice.cli import main
+
+main()

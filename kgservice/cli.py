@@ -1,0 +1,247 @@
+"""The ``kgservice`` command line: thin commands that parse, call the library and print."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import click
+
+from kgservice.errors import KGError
+
+FORMATS_EXTRACT = ("json", "trig", "nquads", "turtle")
+FORMATS_EXPORT = ("trig", "nquads", "turtle", "jsonld", "rdfxml")
+
+
+class _Context:
+    """Settings and the store, opened on first use and closed when the command ends."""
+
+    def __init__(self) -> None:
+        from kgservice.settings import load_settings
+
+        self.settings = load_settings()
+        self._store: Any = None
+
+    def store(self) -> Any:
+        if self._store is None:
+            from kgservice.store import GraphStore
+
+            self._store = GraphStore(self.settings.store)
+        return self._store
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+
+
+def _fail(message: str, code: int = 1) -> None:
+    click.echo(f"kgservice: {message}", err=True)
+    sys.exit(code)
+
+
+@click.group()
+@click.version_option(package_name="kgservice")
+@click.pass_context
+def main(ctx: click.Context) -> None:
+    """An event-timeline knowledge graph of news articles."""
+    try:
+        ctx.obj = _Context()
+    except KGError as exc:
+        _fail(exc.message, 2)
+    ctx.call_on_close(ctx.obj.close)
+
+
+def _overrides(published: str | None, title: str | None, url: str | None) -> dict[str, Any]:
+    from kgservice.articles import parse_date
+
+    try:
+        return {"published": parse_date(published, "--published date"), "title": title, "url": url}
+    except KGError as exc:
+        _fail(exc.message, 2)
+        raise
+
+
+def _read_all(paths: tuple[Path, ...], overrides: dict[str, Any]) -> Iterator[tuple[Path, Any]]:
+    """(file, articles) for good files; (file, error message) for bad ones."""
+    from kgservice.articles import iter_files, read_file
+
+    for path in iter_files(list(paths)):
+        try:
+            yield path, read_file(path, overrides)
+        except KGError as exc:
+            yield path, exc.message
+        except OSError as exc:
+            yield path, exc.strerror or str(exc)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--published", help="Publication date (YYYY-MM-DD) for articles that do not give one.")
+@click.option("--title", help="Title, for a single article.")
+@click.option("--url", help="URL of the article.")
+@click.option("--replace", is_flag=True, help="Replace articles already stored with other content.")
+@click.pass_obj
+def ingest(obj: _Context, paths: tuple[Path, ...], published: str | None, title: str | None, url: str | None,
+           replace: bool) -> None:
+    """Extract and store articles: files or folders of .txt, .html, .json, .jsonl."""
+    from kgservice.terminal import ingest_with_progress
+
+    overrides = _overrides(published, title, url)
+    try:
+        summary = ingest_with_progress(obj.store(), obj.settings, _read_all(paths, overrides), replace)
+    except KGError as exc:
+        _fail(exc.message, 2)
+        return
+    for path, message in summary.failures:
+        click.echo(f"kgservice: {path}: {message}", err=True)
+    click.echo(summary.line())
+    if summary.failures:
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--published", help="Document date (YYYY-MM-DD) that relative times are resolved against.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS_EXTRACT), default="json", show_default=True)
+@click.pass_obj
+def extract(obj: _Context, files: tuple[Path, ...], published: str | None, fmt: str) -> None:
+    """Extract only, to stdout; nothing is stored. Several files give JSON Lines."""
+    from kgservice.extract import Extractor
+    from kgservice.extract.serialize import extraction_json
+    from kgservice.graph.iris import Minter
+    from kgservice.graph.mapping import article_graph
+    from kgservice.resolve import resolve
+
+    overrides = _overrides(published, None, None)
+    good, failed = [], False
+    for path, result in _read_all(files, overrides):
+        if isinstance(result, str):
+            click.echo(f"kgservice: {path}: {result}", err=True)
+            failed = True
+        else:
+            good.extend(result)
+    try:
+        extractor = Extractor(obj.settings.spacy_model)
+    except KGError as exc:
+        _fail(exc.message, 2)
+        return
+    minter = Minter(obj.settings.base_uri)
+    indent = 2 if len(good) == 1 else None
+    for extraction in extractor.extract_many(good):
+        if fmt == "json":
+            click.echo(json.dumps(extraction_json(extraction, minter.article(extraction.article.id)),
+                                  ensure_ascii=False, indent=indent))
+        else:
+            graph = article_graph(extraction, minter, resolve(extraction, None, minter))
+            click.echo(_serialise_graph(graph, fmt), nl=False)
+    if failed:
+        sys.exit(1)
+
+
+def _serialise_graph(graph: Any, fmt: str) -> str:
+    from rdflib import Dataset
+
+    if fmt == "turtle":
+        return str(graph.serialize(format="turtle"))
+    dataset = Dataset()
+    for prefix, ns in graph.namespaces():
+        dataset.bind(prefix, ns)
+    named = dataset.graph(graph.identifier)
+    named += graph
+    return str(dataset.serialize(format=fmt))
+
+
+@main.command()
+@click.argument("sparql")
+@click.option("--format", "fmt", type=click.Choice(("table", "json", "csv")), default="table", show_default=True)
+@click.pass_obj
+def query(obj: _Context, sparql: str, fmt: str) -> None:
+    """Run a SPARQL query on the store."""
+    from kgservice.terminal import print_result
+
+    try:
+        result = obj.store().query(sparql)
+    except KGError as exc:
+        _fail(exc.message, 2)
+        return
+    print_result(result, fmt)
+
+
+@main.command()
+@click.option("--actor", help="Only events with this actor (label or IRI).")
+@click.option("--from", "date_from", help="Only events ending on or after this date.")
+@click.option("--to", "date_to", help="Only events starting on or before this date.")
+@click.pass_obj
+def timeline(obj: _Context, actor: str | None, date_from: str | None, date_to: str | None) -> None:
+    """A readable timeline in the terminal."""
+    from kgservice.articles import parse_date
+    from kgservice.terminal import print_timeline
+    from kgservice.timeline import timeline_events
+
+    try:
+        events = timeline_events(
+            obj.store(), actor=actor, date_from=parse_date(date_from, "--from date"),
+            date_to=parse_date(date_to, "--to date"),
+        )
+    except KGError as exc:
+        _fail(exc.message, 2)
+        return
+    print_timeline(events)
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(FORMATS_EXPORT), default="trig", show_default=True)
+@click.option("--graph", "graph", help="Only this article graph (IRI).")
+@click.option("-o", "output", type=click.Path(path_type=Path), help="Write to this file instead of stdout.")
+@click.pass_obj
+def export(obj: _Context, fmt: str, graph: str | None, output: Path | None) -> None:
+    """Dump the store (or one graph)."""
+    from rdflib import URIRef
+
+    store = obj.store()
+    name = URIRef(graph) if graph else None
+    if name is not None and not store.has_graph(name):
+        _fail(f"no graph {graph} in the store")
+    if output is not None:
+        with output.open("wb") as handle:
+            store.dump(fmt, name, handle)
+        return
+    data = store.dump(fmt, name)
+    sys.stdout.buffer.write(data or b"")
+
+
+@main.command()
+@click.argument("article")
+@click.pass_obj
+def delete(obj: _Context, article: str) -> None:
+    """Remove one article's graph (give its IRI or its id)."""
+    from rdflib import URIRef
+
+    from kgservice.graph.iris import Minter
+
+    iri = URIRef(article if "://" in article else str(Minter(obj.settings.base_uri).article(article)))
+    if not obj.store().delete_graph(iri):
+        _fail(f"no article graph {iri} in the store")
+    click.echo(f"deleted {iri}")
+
+
+@main.command()
+@click.option("--host", help="Address to listen on (default: KG_HOST).")
+@click.option("--port", type=int, help="Port to listen on (default: KG_PORT).")
+@click.pass_obj
+def serve(obj: _Context, host: str | None, port: int | None) -> None:
+    """Run the web app under gunicorn (one worker owning the store, several threads)."""
+    settings = obj.settings
+    gunicorn = Path(sys.executable).parent / "gunicorn"
+    bind = f"{host or settings.host}:{port or settings.port}"
+    args = [str(gunicorn), "--workers", "1", "--threads", str(settings.threads), "--bind", bind,
+            "--access-logfile", "-", "kgservice.web.wsgi:app"]
+    os.execve(str(gunicorn), args, {**os.environ, **settings.as_env()})
+
+
+if __name__ == "__main__":
+    main()

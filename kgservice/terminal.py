@@ -1,0 +1,106 @@
+"""Terminal output of the CLI: the ingest progress bar and summary, result tables, the timeline."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from kgservice.errors import KGError
+
+
+@dataclass
+class IngestSummary:
+    """Counts of one ingest run, and the files that failed with their reasons."""
+
+    outcomes: dict[str, int] = field(default_factory=lambda: {"added": 0, "replaced": 0, "unchanged": 0})
+    triples: int = 0
+    failures: list[tuple[Path, str]] = field(default_factory=list)
+
+    def line(self) -> str:
+        """One summary line."""
+        done = sum(self.outcomes.values())
+        parts = ", ".join(f"{n} {k}" for k, n in self.outcomes.items())
+        return f"ingested {done} article{'s' * (done != 1)} ({parts}), {len(self.failures)} failed; {self.triples} triples"
+
+
+def ingest_with_progress(store: Any, settings: Any, inputs: Iterable[tuple[Path, Any]], replace: bool) -> IngestSummary:
+    """Ingest (file, articles-or-error) pairs with a progress bar on stderr."""
+    from kgservice.ingest import Ingester
+
+    items = list(inputs)
+    summary = IngestSummary()
+    ingester = Ingester(store, settings)
+    console = Console(stderr=True)
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=not console.is_terminal) as progress:
+        task = progress.add_task("ingesting", total=len(items))
+        for path, articles in items:
+            if isinstance(articles, str):
+                summary.failures.append((path, articles))
+            else:
+                _ingest_file(ingester, path, articles, replace, summary)
+            progress.advance(task)
+    return summary
+
+
+def _ingest_file(ingester: Any, path: Path, articles: list[Any], replace: bool, summary: IngestSummary) -> None:
+    for article in articles:
+        try:
+            result = ingester.ingest(article, replace)
+        except KGError as exc:
+            summary.failures.append((path, exc.message))
+            continue
+        summary.outcomes[result.outcome] += 1
+        summary.triples += result.triples
+
+
+def print_result(result: Any, fmt: str) -> None:
+    """Print a SPARQL result as a table, JSON or CSV."""
+    if fmt in ("json", "csv"):
+        if result.type in ("CONSTRUCT", "DESCRIBE"):
+            out = result.graph.serialize(format="json-ld" if fmt == "json" else "nt")
+            sys.stdout.write(out if isinstance(out, str) else out.decode())
+            return
+        sys.stdout.write(result.serialize(format=fmt).decode("utf-8"))
+        return
+    console = Console()
+    if result.type == "ASK":
+        console.print("yes" if result.askAnswer else "no")
+    elif result.type == "SELECT":
+        table = Table(*[str(v) for v in result.vars])
+        for row in result:
+            table.add_row(*["" if value is None else str(value) for value in row])
+        console.print(table)
+    else:
+        sys.stdout.write(result.graph.serialize(format="turtle"))
+
+
+def print_timeline(events: list[dict[str, Any]]) -> None:
+    """Print timeline events, one per line: date, status, label, participants."""
+    console = Console()
+    if not events:
+        console.print("no events")
+        return
+    table = Table("when", "status", "event", "who", "sources")
+    for event in events:
+        who = ", ".join(p.get("label") or p["id"] for p in event.get("participants", []))
+        table.add_row(_when(event), event["status"], event["label"], who, str(len(event.get("sources", []))))
+    console.print(table)
+
+
+def _when(event: dict[str, Any]) -> str:
+    earliest, latest = event.get("earliest"), event.get("latest")
+    if earliest and latest and earliest != latest:
+        return f"{earliest} – {latest}"
+    if earliest:
+        return str(earliest)
+    if latest:
+        return f"by {latest}"
+    return "undated"
