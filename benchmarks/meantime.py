@@ -23,10 +23,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+LQUOTE, RQUOTE, LDQUOTE, RDQUOTE = "\u2018", "\u2019", "\u201c", "\u201d"
 NO_SPACE_BEFORE = {",", ".", ";", ":", "!", "?", ")", "]", "}", "%", "...",
-                   "'s", "'S", "n't", "'ve", "'re", "'ll", "'d", "'m", "''", "”", "’"}
-NO_SPACE_AFTER = {"(", "[", "{", "$", "US$", "£", "€", "``", "“", "‘", "#"}
-SENTENCE_END = (".", "!", "?", '"', "''", "”", "’", ")")
+                   "'s", "'S", "n't", "'ve", "'re", "'ll", "'d", "'m", "''", RDQUOTE, RQUOTE}
+NO_SPACE_AFTER = {"(", "[", "{", "$", "US$", "£", "€", "``", LDQUOTE, LQUOTE, "#"}
+SENTENCE_END = (".", "!", "?", '"', "''", RDQUOTE, RQUOTE, ")")
 
 
 @dataclass(frozen=True)

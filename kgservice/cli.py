@@ -114,6 +114,7 @@ def extract(obj: _Context, files: tuple[Path, ...], published: str | None, fmt: 
     from kgservice.extract.serialize import extraction_json
     from kgservice.graph.iris import Minter
     from kgservice.graph.mapping import article_graph
+    from kgservice.graph.serialize import serialize_graph
     from kgservice.resolve import resolve
 
     overrides = _overrides(published, None, None)
@@ -137,22 +138,9 @@ def extract(obj: _Context, files: tuple[Path, ...], published: str | None, fmt: 
                                   ensure_ascii=False, indent=indent))
         else:
             graph = article_graph(extraction, minter, resolve(extraction, None, minter))
-            click.echo(_serialise_graph(graph, fmt), nl=False)
+            click.echo(serialize_graph(graph, fmt), nl=False)
     if failed:
         sys.exit(1)
-
-
-def _serialise_graph(graph: Any, fmt: str) -> str:
-    from rdflib import Dataset
-
-    if fmt == "turtle":
-        return str(graph.serialize(format="turtle"))
-    dataset = Dataset()
-    for prefix, ns in graph.namespaces():
-        dataset.bind(prefix, ns)
-    named = dataset.graph(graph.identifier)
-    named += graph
-    return str(dataset.serialize(format=fmt))
 
 
 @main.command()

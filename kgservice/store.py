@@ -57,7 +57,7 @@ class GraphStore:
         if getattr(self, "_inner", None) is None:
             return
         self._inner.flush()
-        del self._inner
+        self.dataset.close()  # drops the rdflib store's reference to the Oxigraph store
         self._inner = None  # type: ignore[assignment]
 
     def __enter__(self) -> GraphStore:

@@ -33,9 +33,11 @@ from __future__ import annotations
 import calendar
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime, timedelta
-from typing import Any, Callable
+from itertools import pairwise
+from typing import Any
 
 from kgservice.extract.records import Span, TimeExpr, TimeValue
 
@@ -146,6 +148,8 @@ PART_RE = _alt(PARTS_OF_DAY)
 YEAR_RE = r"(?<![\d.,$])(1[0-9]{3}|2[0-9]{3})(?![\d%])"
 DAY_NUM_RE = r"(\d{1,2})(?:st|nd|rd|th)?"
 
+QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
+
 # ----------------------------------------------------------------------- results
 
 Result = tuple[str, TimeValue]
@@ -242,7 +246,7 @@ class _Ctx:
 def _clean(text: str) -> str:
     """Lower-case, NFKC, plain quotes and dashes, single spaces, no edge punctuation."""
     t = unicodedata.normalize("NFKC", text or "")
-    t = t.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
+    t = t.translate(QUOTES)
     t = re.sub(r"[\u2010-\u2015\u2212]", "-", t)
     t = "".join(ch for ch in t if ch.isprintable() or ch.isspace())
     t = re.sub(r"\s+", " ", t).strip().lower()
@@ -335,7 +339,7 @@ DURATION_DIRS = {"past", "last", "next", "coming", "first", "final", "remaining"
 
 def _rule_duration(t: str, ctx: _Ctx) -> Result | None:
     """"two years", "48 hours", "the past decade", "several months" → DURATION."""
-    m = DURATION_RE.match(t)
+    m = DURATION_RE.match(t) or DURATION_RE.match(re.sub(r"^an? ", "", t))
     if not m:
         return None
     unit = _unit(m["unit"])
@@ -394,7 +398,7 @@ def _rule_ago(t: str, ctx: _Ctx) -> Result | None:
     unit = _unit(m["unit"])
     if m["dir"] in ("earlier", "later", "before", "after"):
         return "DATE", UNKNOWN
-    if m["vague"] or not m["num"] and (m["pl"] or m["unit"] != unit):
+    if m["vague"] or (not m["num"] and (m["pl"] or m["unit"] != unit)):
         return "DATE", TimeValue("PAST_REF" if m["dir"] == "ago" else "FUTURE_REF", None)
     n = _number(m["num"]) if m["num"] else 1.0
     if n is None or n != int(n):
@@ -482,9 +486,9 @@ def _rule_modified(t: str, ctx: _Ctx) -> Result | None:
         return (typ, value) if value.timex or value.precision else None
     if mod in ("earlier",) and value.latest and value.latest > ctx.doc >= value.earliest:
         value = replace(value, latest=ctx.doc)
-    if mod in ("later", "the rest of", "the remainder of") and value.earliest < ctx.doc:
-        if value.latest and value.latest >= ctx.doc:
-            value = replace(value, earliest=ctx.doc)
+    later = mod in ("later", "the rest of", "the remainder of")
+    if later and value.earliest < ctx.doc and value.latest and value.latest >= ctx.doc:
+        value = replace(value, earliest=ctx.doc)
     return typ, value
 
 
@@ -928,7 +932,7 @@ def normalize_typed(text: str, doc_date: date | None,
     try:
         doc = doc_date.date() if isinstance(doc_date, datetime) else doc_date
         return _normalize(_clean(text), _Ctx(doc, tense))
-    except Exception:  # noqa: BLE001 - never raise on odd input
+    except Exception:  # never raise on odd input
         return "DATE", UNKNOWN
 
 
@@ -1002,13 +1006,14 @@ def verb_tense(span: Any) -> str | None:
     try:
         verb = _governing_verb(span.root)
         return _tense_of(verb) if verb is not None else None
-    except Exception:  # noqa: BLE001 - a parse oddity must not stop extraction
+    except Exception:  # a parse oddity must not stop extraction
         return None
 
 
 # ---------------------------------------------------------------- find_times
 
 ENTITY_LABELS = ("DATE", "TIME")
+MONTH_CAP_RE = _alt(m.capitalize() for m in MONTHS)
 EXTRA_PATTERNS = [
     # vague references spaCy does not tag; "in the past" must not eat "in the past two years"
     rf"(?<!\bas )\b(?:{_alt(PRESENT_REFS + PAST_REFS + FUTURE_REFS)})\b"
@@ -1022,12 +1027,18 @@ EXTRA_PATTERNS = [
     rf"\b(?:this|yesterday|tomorrow|last|{WEEKDAY_RE})[ -](?:{PART_RE})\b|\btonight\b",
     r"\b(?:earlier|later|early|late|mid)[ -](?:this|last|next) (?:week|month|year)\b",
     r"\bmid-\d{4}\b",
+    # written dates, in case the statistical tagger misses or cuts one ("8, 2010")
+    rf"\b(?:(?:{WEEKDAY_RE}),? )?(?-i:{MONTH_CAP_RE})\.? \d{{1,2}}(?:st|nd|rd|th)?\b"
+    rf"(?:,? \d{{4}}\b)?",
+    rf"\b\d{{1,2}}(?:st|nd|rd|th)? (?:of )?(?-i:{MONTH_CAP_RE})\b\.?(?:,? \d{{4}}\b)?",
+    rf"\b(?-i:{MONTH_CAP_RE})\.?,? \d{{4}}\b",
 ]
 # words that may only be taken when spaCy tags them with one of these parts of speech
 POS_GUARD = {"later": ("ADV",), "earlier": ("ADV",), "soon": ("ADV",), "now": ("ADV",),
              "present": ("NOUN", "ADJ"), "daily": ("ADJ", "ADV"), "once": ("ADV",),
              "eventually": ("ADV",), "shortly": ("ADV",), "formerly": ("ADV",),
              "previously": ("ADV",), "recently": ("ADV",), "annual": ("ADJ",)}
+POSSESSIVES = ("'s", "\u2019s", "'")
 AGE_BEFORE = re.compile(r"\b(?:aged?|ages|age of|at the age of)\s*$", re.I)
 CUE_RE = re.compile(
     rf"\b(?:{MONTH_RE}|{WEEKDAY_RE}|{SEASON_RE}|{PART_RE}|{UNIT_RE}|tonight|today|"
@@ -1044,9 +1055,9 @@ def _trim(span: Any) -> Any:
     while start < end and (doc[start].is_punct or doc[start].is_space):
         start += 1
     while end > start and (doc[end - 1].is_punct or doc[end - 1].is_space
-                           or doc[end - 1].lower_ in ("'s", "’s", "'")):
+                           or doc[end - 1].lower_ in POSSESSIVES):
         if end - 2 >= start and re.fullmatch(r"\d+0", doc[end - 2].text) and (
-                doc[end - 1].lower_ in ("'s", "’s")):
+                doc[end - 1].lower_ != "'"):
             break  # "the 1980's" is a decade, not a possessive
         end -= 1
     return doc[start:end]
@@ -1100,9 +1111,9 @@ def _pattern_spans(doc: Any) -> list[tuple[int, int]]:
             span = doc.char_span(m.start(), m.end(), alignment_mode="expand")
             if span is None or len(span) == 0:
                 continue
-            if len(span) == 1 and span[0].lower_ in POS_GUARD:
-                if span[0].pos_ not in POS_GUARD[span[0].lower_]:
-                    continue
+            word = span[0].lower_
+            if len(span) == 1 and word in POS_GUARD and span[0].pos_ not in POS_GUARD[word]:
+                continue
             out.append((span.start, span.end))
     return out
 
@@ -1139,7 +1150,7 @@ def _expressions(span: Any, doc_date: date | None) -> list[TimeExpr]:
         cuts = [t.i for t in span if t.lower_ in (",", "and", ";")]
         if cuts:
             bounds = [span.start, *cuts, span.end]
-            return [x for a, b in zip(bounds, bounds[1:])
+            return [x for a, b in pairwise(bounds)
                     for x in _expressions(span.doc[a:b], doc_date)]
     return [TimeExpr(Span(span.start_char, span.end_char, span.text), typ, value)]
 
@@ -1148,12 +1159,12 @@ def find_times(doc: Any, doc_date: date | None) -> list[TimeExpr]:
     """Every temporal expression in a parsed ``Doc``, normalised against ``doc_date``."""
     try:
         ranges = _choose(_entity_spans(doc) + _pattern_spans(doc))
-    except Exception:  # noqa: BLE001 - a parse oddity must not stop extraction
+    except Exception:  # a parse oddity must not stop extraction
         return []
     found = []
     for start, end in ranges:
         try:
             found.extend(_expressions(doc[start:end], doc_date))
-        except Exception:  # noqa: BLE001
+        except Exception:
             continue
     return found

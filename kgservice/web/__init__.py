@@ -1,0 +1,122 @@
+"""The web app: SPARQL endpoint, timeline, linked-data pages and health check.
+
+``create_app`` is the factory (gunicorn loads ``kgservice.web.wsgi:app``). Nothing is
+opened at import time: the embedded store is opened lazily, once per process, by the
+:class:`StoreExtension` kept in ``app.extensions["kgstore"]``, and closed at exit. An
+embedded Oxigraph directory can be opened by one process only, so gunicorn runs one
+worker with threads. This package never imports spaCy (nor ``kgservice.extract`` or
+``kgservice.ingest``): workers stay light.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import threading
+from typing import Any
+
+from flask import Flask, current_app, jsonify, redirect, render_template, request, url_for
+from werkzeug.exceptions import HTTPException
+
+from kgservice.errors import KGError
+from kgservice.settings import Settings, load_settings
+from kgservice.store import GraphStore
+
+log = logging.getLogger(__name__)
+
+
+class StoreExtension:
+    """Opens the store on first use, once per process, and closes it at exit."""
+
+    def __init__(self, app: Flask | None = None) -> None:
+        self._store: GraphStore | None = None
+        self._lock = threading.Lock()
+        self.location = ""
+        if app is not None:
+            self.init_app(app)
+
+    def init_app(self, app: Flask) -> None:
+        """Attach to ``app`` as ``app.extensions["kgstore"]``."""
+        self.location = app.config["KG"].store
+        app.extensions["kgstore"] = self
+        atexit.register(self.close)
+
+    def get(self) -> GraphStore:
+        """The open store (opened now if it is not yet)."""
+        with self._lock:
+            if self._store is None:
+                self._store = GraphStore(self.location)
+            return self._store
+
+    def close(self) -> None:
+        """Flush and release the store."""
+        with self._lock:
+            if self._store is not None:
+                self._store.close()
+                self._store = None
+
+
+def get_store() -> GraphStore:
+    """The current app's store."""
+    ext: StoreExtension = current_app.extensions["kgstore"]
+    return ext.get()
+
+
+def settings() -> Settings:
+    """The current app's settings."""
+    return current_app.config["KG"]
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    """Build the app: settings from defaults, environment, then ``overrides`` (``KG_*`` keys)."""
+    app = Flask(__name__)
+    app.config["KG"] = load_settings(overrides)
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    StoreExtension(app)
+    from kgservice.web import health, linkeddata, sparql, timeline
+
+    for module in (sparql, timeline, linkeddata, health):
+        app.register_blueprint(module.bp)
+    app.add_url_rule("/", "index", lambda: redirect(url_for("timeline.page")))
+    app.register_error_handler(KGError, _kg_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected)
+    app.jinja_env.filters["local_name"] = _local_name
+    return app
+
+
+def _local_name(iri: object) -> str:
+    text = str(iri or "")
+    return text.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+
+
+def _wants_json() -> bool:
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json" or (best is None and not request.accept_mimetypes.accept_html)
+
+
+def render_error(status: int, title: str, message: str, headers: dict[str, str] | None = None) -> Any:
+    """One renderer for every error: JSON or HTML according to ``Accept``."""
+    if _wants_json():
+        response = jsonify({"error": title, "message": message, "status": status})
+    else:
+        response = current_app.make_response(render_template("error.html", status=status, title=title,
+                                                             message=message))
+    response.status_code = status
+    response.headers.update(headers or {})
+    return response
+
+
+def _kg_error(exc: KGError) -> Any:
+    return render_error(exc.status, type(exc).__name__, exc.message)
+
+
+def _http_error(exc: HTTPException) -> Any:
+    headers = dict(exc.get_headers())
+    headers.pop("Content-Type", None)
+    return render_error(exc.code or 500, exc.name, exc.description or "", headers)
+
+
+def _unexpected(exc: Exception) -> Any:
+    log.exception("unexpected error on %s %s", request.method, request.path)
+    return render_error(500, "Internal Server Error", "The server hit an unexpected error; it has been logged.")

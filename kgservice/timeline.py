@@ -1,0 +1,286 @@
+"""The timeline: events in chronological order, as each source tells them.
+
+Domain code with no Flask: the web app (``/timeline``, ``/timeline.json``) and the CLI
+(``kgservice timeline``) both call :func:`timeline_events`. The data comes from the
+queries ``queries/timeline.rq``, ``timeline-participants.rq``, ``who-said-what.rq`` and
+``articles.rq``, run by Oxigraph; rows are grouped per event in Python.
+
+One event IRI may be described by several article graphs with different statuses or
+times: every source's version is kept in ``statuses`` and the event is ``disputed``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+from rdflib import URIRef
+
+from kgservice.resources import load_query
+from kgservice.store import GraphStore
+
+KG_NS = "https://w3id.org/kgservice/ns#"
+UNCERTAIN = {"planned", "possible", "hypothetical"}
+MONTHS = ("Jan.", "Feb.", "March", "April", "May", "June", "July", "Aug.", "Sept.", "Oct.", "Nov.", "Dec.")
+MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+               "October", "November", "December")
+SEASONS = {"SP": "spring", "SU": "summer", "FA": "fall", "AU": "fall", "WI": "winter"}
+ORDINALS = {"1": "first", "2": "second", "3": "third", "4": "fourth"}
+
+
+def local_name(iri: str | None) -> str | None:
+    """The part of an IRI after its last ``#`` or ``/``."""
+    if iri is None:
+        return None
+    return iri.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+
+
+def _rows(store: GraphStore, name: str, **bindings: URIRef) -> list[dict[str, Any]]:
+    """Run a named query; each row as a dict of plain Python values (IRIs and literals as strings)."""
+    result = store.query(load_query(name).text, bindings=bindings or None)
+    return [{str(k): (None if v is None else str(v)) for k, v in row.asdict().items()} for row in result]
+
+
+def articles(store: GraphStore) -> dict[str, dict[str, Any]]:
+    """Every article by IRI: ``{"id", "type", "title", "published"}``; the title falls back to the body's start."""
+    found: dict[str, dict[str, Any]] = {}
+    for row in _rows(store, "articles"):
+        title = row.get("headline") or _opening(row.get("opening"))
+        found[row["article"]] = {"id": row["article"], "type": local_name(row["type"]),
+                                 "title": title or local_name(row["article"]), "published": row.get("published")}
+    return found
+
+
+def _opening(text: str | None) -> str | None:
+    if not text:
+        return None
+    text = " ".join(text.split())
+    return text if len(text) < 80 else text[:79].rstrip() + "…"
+
+
+def _source_version(row: dict[str, Any]) -> dict[str, Any]:
+    return {"source": row["graph"], "status": local_name(row["status"]), "timex": row.get("timex"),
+            "earliest": row.get("earliest"), "latest": row.get("latest"), "text": row.get("timeText"),
+            "precision": row.get("precision")}
+
+
+def _group_events(rows: Iterable[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    events: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        event = events.setdefault(row["event"], {
+            "id": row["event"], "label": row.get("label"), "class": local_name(row["cls"]),
+            "place": None, "participants": [], "sources": [], "assertions": [], "statuses": []})
+        if row.get("place") and not event["place"]:
+            event["place"] = {"id": row["place"], "label": row.get("placeLabel") or local_name(row["place"])}
+        event["label"] = event["label"] or row.get("label")
+        version = _source_version(row)
+        if version not in event["statuses"]:
+            event["statuses"].append(version)
+        if row["graph"] not in event["sources"]:
+            event["sources"].append(row["graph"])
+    return events
+
+
+def _settle(event: dict[str, Any], published: dict[str, str | None]) -> None:
+    """Pick the newest source's version for the top-level fields; mark disagreements."""
+    versions = sorted(event["statuses"], key=lambda v: (published.get(v["source"]) or "", v["source"]))
+    chosen = versions[-1]
+    for key in ("status", "earliest", "latest", "timex", "precision"):
+        event[key] = chosen[key]
+    event["time_text"] = chosen["text"]
+    keys = {(v["status"], v["earliest"], v["latest"], v["timex"]) for v in versions}
+    event["disputed"] = len(keys) > 1
+    event["label"] = event["label"] or local_name(event["id"])
+    event["date"] = display_date(event)
+
+
+def _attach_participants(store: GraphStore, events: dict[str, dict[str, Any]]) -> None:
+    for row in _rows(store, "timeline-participants"):
+        event = events.get(row["event"])
+        if event is None:
+            continue
+        entry = {"id": row["actor"], "label": row.get("actorLabel") or local_name(row["actor"]), "role": row["role"]}
+        if not any(p["id"] == entry["id"] and p["role"] == entry["role"] for p in event["participants"]):
+            event["participants"].append(entry)
+
+
+def assertions_for(store: GraphStore, event_iris: Iterable[str] | None = None) -> dict[str, list[dict[str, Any]]]:
+    """Assertions about (``kg:about``) or made during (``kg:statedIn``) events, by event IRI."""
+    wanted = None if event_iris is None else set(event_iris)
+    found: dict[str, list[dict[str, Any]]] = {}
+    for row in _rows(store, "who-said-what"):
+        if wanted is not None and row["event"] not in wanted:
+            continue
+        items = found.setdefault(row["event"], [])
+        if any(a["id"] == row["assertion"] for a in items):
+            continue
+        items.append({"id": row["assertion"], "claimant": row["claimant"],
+                      "claimant_label": row.get("claimantLabel") or local_name(row["claimant"]),
+                      "cue": row.get("cue"), "content": row["content"], "direct": row.get("direct") == "true",
+                      "stated_on": row.get("statedOn"), "source": row["article"]})
+    return found
+
+
+def sort_key(event: dict[str, Any]) -> tuple[int, str, str, str]:
+    """Chronological: by earliest (or latest when only that is known), then latest; undated last."""
+    first = event.get("earliest") or event.get("latest")
+    if first is None:
+        return (1, "", "", event.get("label") or "")
+    return (0, first, event.get("latest") or first, event.get("label") or "")
+
+
+def timeline_events(store: GraphStore, actor: str | None = None, cls: str | None = None,
+                    status: str | None = None, source: str | None = None,
+                    date_from: str | None = None, date_to: str | None = None) -> list[dict[str, Any]]:
+    """Events in chronological order, in the ``/timeline.json`` shape, filtered by the given criteria.
+
+    ``actor`` matches an actor IRI or, case-insensitively, part of a participant's label;
+    ``cls`` and ``status`` a local name (``Meeting``, ``planned``) or an IRI; ``source`` an
+    article IRI or its slug; ``date_from``/``date_to`` (ISO dates) keep dated events whose
+    bounds overlap the range.
+    """
+    events = _group_events(_rows(store, "timeline"))
+    published = {iri: a["published"] for iri, a in articles(store).items()}
+    _attach_participants(store, events)
+    for event_iri, items in assertions_for(store, events).items():
+        events[event_iri]["assertions"] = [a["id"] for a in items]
+    for event in events.values():
+        _settle(event, published)
+    chosen = [e for e in events.values() if _matches(e, actor, cls, status, source, date_from, date_to)]
+    return sorted(chosen, key=sort_key)
+
+
+def _matches(event: dict[str, Any], actor: str | None, cls: str | None, status: str | None,
+             source: str | None, date_from: str | None, date_to: str | None) -> bool:
+    if actor and not any(_actor_matches(p, actor) for p in event["participants"]):
+        return False
+    if cls and _norm(cls) != _norm(event["class"]):
+        return False
+    if status and _norm(status) not in {_norm(v["status"]) for v in event["statuses"]}:
+        return False
+    if source and not any(s == source or local_name(s) == source for s in event["sources"]):
+        return False
+    return _in_range(event, date_from, date_to)
+
+
+def _norm(value: str | None) -> str:
+    return (local_name(value.strip()) or "").removeprefix("kg:").lower() if value else ""
+
+
+def _actor_matches(participant: dict[str, Any], actor: str) -> bool:
+    if participant["id"] == actor or local_name(participant["id"]) == actor:
+        return True
+    return actor.strip().lower() in (participant.get("label") or "").lower()
+
+
+def _in_range(event: dict[str, Any], date_from: str | None, date_to: str | None) -> bool:
+    if not date_from and not date_to:
+        return True
+    first = event.get("earliest") or event.get("latest")
+    last = event.get("latest") or event.get("earliest")
+    if first is None:
+        return False
+    if date_from and last < date_from:
+        return False
+    return not (date_to and first > date_to)
+
+
+# -- dates as words ------------------------------------------------------------------------
+
+
+def _day(iso: str) -> str:
+    d = date.fromisoformat(iso[:10])
+    return f"{MONTHS[d.month - 1]} {d.day}, {d.year}"
+
+
+def _by_precision(precision: str | None, timex: str | None, earliest: str) -> str | None:
+    d = date.fromisoformat(earliest[:10])
+    if precision == "day":
+        return _day(earliest)
+    if precision == "week":
+        return f"week of {_day(earliest)}"
+    if precision == "month":
+        return f"{MONTH_NAMES[d.month - 1]} {d.year}"
+    if precision == "season" and timex and timex[-2:] in SEASONS:
+        return f"{SEASONS[timex[-2:]]} {timex[:4]}"
+    if precision in {"quarter", "half"} and timex and timex[-1:] in ORDINALS:
+        return f"{ORDINALS[timex[-1]]} {precision} of {timex[:4]}"
+    if precision == "year":
+        return str(d.year)
+    if precision == "decade":
+        return f"the {d.year // 10 * 10}s"
+    if precision == "century":
+        return f"the {d.year // 100 + 1}th century"
+    return None
+
+
+def display_date(event: dict[str, Any]) -> str:
+    """The event's date in words, as precise as it is known.
+
+    "Sept. 10, 2018", "summer 2018", "by Aug. 22, 2018" (only a latest bound),
+    "planned, date unknown" (an undated planned event).
+    """
+    earliest, latest = event.get("earliest"), event.get("latest")
+    if earliest:
+        words = _by_precision(event.get("precision"), event.get("timex"), earliest)
+        if words:
+            return words
+        if not latest or latest == earliest:
+            return _day(earliest) if latest else f"after {_day(earliest)}"
+        return f"between {_day(earliest)} and {_day(latest)}"
+    if latest:
+        return f"by {_day(latest)}"
+    status = (event.get("status") or "").lower()
+    return f"{status}, date unknown" if status in UNCERTAIN else "date unknown"
+
+
+def timelinejs(events: Iterable[dict[str, Any]], escape: Any = None) -> dict[str, Any]:
+    """TimelineJS3 JSON for the dated events (TimelineJS needs a start date; undated ones are left out).
+
+    ``escape`` turns text into safe HTML (TimelineJS renders ``text`` as HTML).
+    """
+    escape = escape or _html_escape
+    items, skipped = [], 0
+    for event in events:
+        start = event.get("earliest") or event.get("latest")
+        if start is None:
+            skipped += 1
+            continue
+        items.append(_timelinejs_event(event, start, escape))
+    return {"events": items, "omitted_undated": skipped}
+
+
+def _tjs_date(iso: str, display: str, precision: str | None) -> dict[str, Any]:
+    d = date.fromisoformat(iso[:10])
+    out: dict[str, Any] = {"year": d.year, "display_date": display}
+    if precision not in {"year", "decade", "century"}:
+        out["month"] = d.month
+    if precision in {None, "day", "week"}:
+        out["day"] = d.day
+    return out
+
+
+def _timelinejs_event(event: dict[str, Any], start: str, escape: Any) -> dict[str, Any]:
+    words = event["date"]
+    status = event.get("status") or "unknown"
+    people = ", ".join(p["label"] for p in event["participants"])
+    text = f"<p>Status: {escape(status)}{' (sources disagree)' if event['disputed'] else ''}</p>"
+    if people:
+        text += f"<p>Participants: {escape(people)}</p>"
+    item: dict[str, Any] = {
+        "start_date": _tjs_date(start, words, event.get("precision")),
+        "text": {"headline": str(escape(event["label"])), "text": text},
+        "group": event.get("class"),
+        "unique_id": local_name(event["id"]),
+    }
+    latest = event.get("latest")
+    if event.get("earliest") and latest and latest != event["earliest"]:
+        item["end_date"] = _tjs_date(latest, words, event.get("precision"))
+    return item
+
+
+def _html_escape(text: str) -> str:
+    import html
+
+    return html.escape(str(text))

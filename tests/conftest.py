@@ -1,0 +1,26 @@
+"""Shared fixtures: the seed folder, the spaCy-backed extractor (loaded once), store paths."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+EVAL = ROOT.parent / "shared" / "eval"
+
+
+@pytest.fixture(scope="session")
+def seeds() -> Path:
+    """The seed articles folder."""
+    return SEEDS
+
+
+@pytest.fixture(scope="session")
+def extractor():
+    """One extractor (and spaCy pipeline) for the whole session."""
+    from kgservice.extract import Extractor
+    from kgservice.settings import load_settings
+
+    return Extractor(load_settings().spacy_model)
