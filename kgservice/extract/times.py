@@ -1057,7 +1057,7 @@ def _trim(span: Any) -> Any:
     while end > start and (doc[end - 1].is_punct or doc[end - 1].is_space
                            or doc[end - 1].lower_ in POSSESSIVES):
         if end - 2 >= start and re.fullmatch(r"\d+0", doc[end - 2].text) and (
-                doc[end - 1].lower_ != "'"):
+                doc[end - 1].lower_ in POSSESSIVES[:2]):
             break  # "the 1980's" is a decade, not a possessive
         end -= 1
     return doc[start:end]

@@ -1,0 +1,117 @@
+"""The store and the article graphs: Oxigraph runs every query, writes are atomic, graphs conform."""
+
+from __future__ import annotations
+
+import pytest
+from pyshacl import validate
+from rdflib import Graph, Literal, URIRef
+from rdflib.plugins.sparql import processor
+
+from kgservice.articles import read_file
+from kgservice.errors import QuerySyntaxError, StoreError
+from kgservice.ingest import Ingester
+from kgservice.resources import resource_dir
+from kgservice.settings import load_settings
+from kgservice.store import GraphStore
+
+G1 = URIRef("http://example.org/g1")
+G2 = URIRef("http://example.org/g2")
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory, seeds):
+    settings = load_settings({"KG_STORE": str(tmp_path_factory.mktemp("seeded"))})
+    store = GraphStore(settings.store)
+    ingester = Ingester(store, settings)
+    results = list(ingester.ingest_many([read_file(p)[0] for p in sorted(seeds.glob("*.txt"))]))
+    yield store, results
+    store.close()
+
+
+@pytest.fixture()
+def store(tmp_path):
+    with GraphStore(str(tmp_path / "s")) as s:
+        yield s
+
+
+def small_graph(name: URIRef, n: int) -> Graph:
+    graph = Graph(identifier=name)
+    for i in range(n):
+        graph.add((URIRef(f"http://example.org/s{i}"), URIRef("http://example.org/p"), Literal(i)))
+    return graph
+
+
+def test_queries_run_on_oxigraph_not_rdflib(store, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("rdflib's SPARQL engine was used")
+
+    monkeypatch.setattr(processor.SPARQLProcessor, "query", refuse)
+    store.replace_graph(G1, small_graph(G1, 3))
+    rows = list(store.query("SELECT ?s WHERE { ?s ?p ?o } ORDER BY ?s"))
+    assert len(rows) == 3
+
+
+def test_bindings_are_terms_not_text(store):
+    store.replace_graph(G1, small_graph(G1, 3))
+    query = "SELECT ?o ?s WHERE { ?s <http://example.org/p> ?o }"
+    assert [str(r.s) for r in store.query(query, bindings={"o": Literal(1)})] == ["http://example.org/s1"]
+    hostile = Literal('1" } ?s ?p ?o { "')
+    assert list(store.query(query, bindings={"o": hostile})) == []
+
+
+def test_replace_is_atomic_and_scoped(store):
+    store.replace_graph(G1, small_graph(G1, 3))
+    store.replace_graph(G2, small_graph(G2, 2))
+    store.replace_graph(G1, small_graph(G1, 1))
+    assert len(store.graph(G1)) == 1 and len(store.graph(G2)) == 2
+    with pytest.raises(Exception, match="(?i)exist"):
+        store.update(f"DROP GRAPH <{G1}> ; CREATE GRAPH <{G2}>")
+    assert len(store.graph(G1)) == 1, "a failed update must leave nothing half done"
+
+
+def test_delete_graph(store):
+    store.replace_graph(G1, small_graph(G1, 3))
+    store.replace_graph(G2, small_graph(G2, 2))
+    assert store.delete_graph(G1) is True
+    assert store.graph_names() == [G2]
+    assert store.delete_graph(G1) is False
+
+
+def test_syntax_error_is_a_query_error(store):
+    with pytest.raises(QuerySyntaxError):
+        store.query("SELECT WHERE {")
+
+
+def test_second_open_reports_the_lock(tmp_path):
+    with GraphStore(str(tmp_path / "s")), pytest.raises(StoreError, match="in use"):
+        GraphStore(str(tmp_path / "s"))
+
+
+def test_remote_store_url_is_refused_clearly():
+    with pytest.raises(StoreError, match="remote SPARQL"):
+        GraphStore("sparql+http://127.0.0.1:7878/query")
+
+
+def test_seed_graphs_conform_to_shapes(seeded):
+    store, results = seeded
+    shapes = Graph().parse(resource_dir("ontology") / "shapes.ttl", format="turtle")
+    for result in results:
+        conforms, _, report = validate(store.graph(result.article), shacl_graph=shapes, inference="none")
+        assert conforms, report
+
+
+def test_ontology_is_in_its_own_graph(seeded):
+    store, _ = seeded
+    ask = """PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+    ASK { GRAPH <https://w3id.org/kgservice/ns> {
+      <https://w3id.org/kgservice/ns#Meeting> rdfs:subClassOf <http://semanticweb.cs.vu.nl/2009/11/sem/Event> } }"""
+    assert store.query(ask).askAnswer
+
+
+def test_actors_are_shared_across_articles(seeded):
+    store, _ = seeded
+    rows = store.query("""PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+        SELECT ?a (COUNT(DISTINCT ?g) AS ?n) WHERE { GRAPH ?g { ?a a <https://schema.org/Person> } }
+        GROUP BY ?a HAVING (COUNT(DISTINCT ?g) > 1)""")
+    shared = {str(r.a).rsplit("/", 1)[1] for r in rows}
+    assert {"trump", "kim-jong-un"} <= shared
