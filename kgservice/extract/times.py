@@ -98,7 +98,7 @@ FUTURE_REFS = ("in the future", "the future", "in future", "soon", "sooner", "la
                "in the coming months", "in the coming years", "the coming days",
                "the coming weeks", "the coming months", "the coming years",
                "in the days ahead", "in the weeks ahead", "in the months ahead",
-               "in the years ahead", "down the road", "eventually")
+               "in the years ahead", "eventually")
 # the referent words that are relative to the narrative, not to the document date
 NARRATIVE_REFS = ("later", "later on", "earlier", "soon", "shortly", "eventually")
 SET_WORDS = {
@@ -482,13 +482,13 @@ def _rule_modified(t: str, ctx: _Ctx) -> Result | None:
     if re.fullmatch(r"the (year|month|week|quarter|decade)", rest):
         rest = "this " + rest.split()[1]
     typ, value = _normalize(rest, ctx)
-    if typ != "DATE" or value.timex is None or value.earliest is None or ctx.doc is None:
+    start, end, doc = value.earliest, value.latest, ctx.doc
+    if typ != "DATE" or value.timex is None or start is None or end is None or doc is None:
         return (typ, value) if value.timex or value.precision else None
-    if mod in ("earlier",) and value.latest and value.latest > ctx.doc >= value.earliest:
-        value = replace(value, latest=ctx.doc)
-    later = mod in ("later", "the rest of", "the remainder of")
-    if later and value.earliest < ctx.doc and value.latest and value.latest >= ctx.doc:
-        value = replace(value, earliest=ctx.doc)
+    if start <= doc < end and mod == "earlier":
+        return typ, replace(value, latest=doc)
+    if start < doc <= end and mod in ("later", "the rest of", "the remainder of"):
+        return typ, replace(value, earliest=doc)
     return typ, value
 
 
@@ -594,13 +594,13 @@ def _rule_quarter(t: str, ctx: _Ctx) -> Result | None:
     if not ok or (kind == "half" and n > 2) or m["fiscal"] or m["fiscal2"]:
         return "DATE", TimeValue(None, kind)
     make = _quarter if kind == "quarter" else _half
-    if year is None and ctx.doc is None:
+    if year is not None:
+        return "DATE", make(year, n)
+    if ctx.doc is None:
         return "DATE", TimeValue(f"XXXX-{kind[0].upper()}{n}", kind)
-    if year is None and ctx.doc is not None:
-        probe = make(ctx.doc.year, n)
-        assert probe.earliest and probe.latest
-        year = ctx.doc.year + ctx.shift_year(probe.earliest, probe.latest)
-    return "DATE", make(year, n)
+    probe = make(ctx.doc.year, n)
+    assert probe.earliest is not None and probe.latest is not None
+    return "DATE", make(ctx.doc.year + ctx.shift_year(probe.earliest, probe.latest), n)
 
 
 def _relative_quarter(rel: str, ctx: _Ctx) -> TimeValue:
@@ -811,7 +811,7 @@ def _explicit_parts(t: str) -> tuple[int | None, int | None, int | None] | None:
 
 def _dateparser_date(t: str, ctx: _Ctx) -> tuple[datetime | None, str | None]:
     """dateparser's reading of ``t`` and its period, against the document date."""
-    from dateparser.date import DateDataParser
+    from dateparser.date import DateDataParser  # type: ignore[import-untyped]
 
     base = datetime.combine(ctx.doc or date(2000, 1, 1), datetime.min.time())
     prefer = {"past": "past", "future": "future"}.get(ctx.tense or "", "current_period")
@@ -874,7 +874,7 @@ def _rule_of_year(t: str, ctx: _Ctx) -> Result | None:
     _, year = _year_ref(m["year"], ctx)
     if year is None:
         parts = _explicit_parts(m["head"])
-        if parts is None or parts[1] in (None, -1):
+        if parts is None or parts[1] is None or parts[1] == -1:
             return None
         return "DATE", _dated(None, parts[1], parts[2], _Ctx(None, None))
     return _rule_explicit(f"{m['head']} {year}", ctx)
@@ -960,7 +960,7 @@ def _governing_verb(token: Any) -> Any | None:
     for _ in range(32):
         if token.pos_ in ("VERB", "AUX"):
             return token
-        if token.head is token or token.head.i == token.i:
+        if token.head.i == token.i:
             return None
         token = token.head
     return None
@@ -1013,11 +1013,14 @@ def verb_tense(span: Any) -> str | None:
 # ---------------------------------------------------------------- find_times
 
 ENTITY_LABELS = ("DATE", "TIME")
+# vague references the matcher looks for; a bare "present" is too often an adjective
+MATCHED_REFS = [r for r in PRESENT_REFS + PAST_REFS + FUTURE_REFS
+                if r not in ("present", "the present")]
 MONTH_CAP_RE = _alt(m.capitalize() for m in MONTHS)
 EXTRA_PATTERNS = [
     # vague references spaCy does not tag; "in the past" must not eat "in the past two years"
-    rf"(?<!\bas )\b(?:{_alt(PRESENT_REFS + PAST_REFS + FUTURE_REFS)})\b"
-    rf"(?![ -]+(?:{NUM_RE}|{VAGUE_RE}|few|{UNIT_RE}|than|on|as|after|before)\b)",
+    rf"(?<!\bas )\b(?:{_alt(MATCHED_REFS)})\b"
+    rf"(?![ -]+(?:{NUM_RE}|{VAGUE_RE}|few|{UNIT_RE}|than|on|as|after|before|of)\b)",
     rf"\b(?:{_alt(SET_WORDS)})\b",
     rf"\b(?:every|each|per|once a|twice a)(?: other)? (?:(?:{NUM_RE}) )?"
     rf"(?:{UNIT_RE}|{WEEKDAY_RE}|{SEASON_RE}|{PART_RE})s?\b",
@@ -1035,16 +1038,17 @@ EXTRA_PATTERNS = [
 ]
 # words that may only be taken when spaCy tags them with one of these parts of speech
 POS_GUARD = {"later": ("ADV",), "earlier": ("ADV",), "soon": ("ADV",), "now": ("ADV",),
-             "present": ("NOUN", "ADJ"), "daily": ("ADJ", "ADV"), "once": ("ADV",),
              "eventually": ("ADV",), "shortly": ("ADV",), "formerly": ("ADV",),
-             "previously": ("ADV",), "recently": ("ADV",), "annual": ("ADJ",)}
+             "previously": ("ADV",), "recently": ("ADV",),
+             **{w: ("ADJ", "ADV") for w in SET_WORDS}}  # not "The Weekly Standard"
 POSSESSIVES = ("'s", "\u2019s", "'")
 AGE_BEFORE = re.compile(r"\b(?:aged?|ages|age of|at the age of)\s*$", re.I)
 CUE_RE = re.compile(
     rf"\b(?:{MONTH_RE}|{WEEKDAY_RE}|{SEASON_RE}|{PART_RE}|{UNIT_RE}|tonight|today|"
     rf"yesterday|tomorrow|now|currently|presently|nowadays|recent\w*|past|future|soon|"
     rf"later|earlier|previously|formerly|lately|present|{_alt(SET_WORDS)}|weekend|"
-    rf"noon|midnight|fiscal|fy|half|christmas|halloween|q[1-4]|h[12]|"
+    rf"eventually|someday|shortly|sooner|ago|moment|{_alt(HOLIDAYS)}|"
+    rf"noon|midnight|fiscal|fy|half|q[1-4]|h[12]|"
     rf"\d{{4}}|'\d0s|\d0s|\d{{1,2}}:\d\d|\d\s*[ap]\.?m)s?\b", re.I)
 
 

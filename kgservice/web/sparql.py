@@ -129,9 +129,8 @@ def _respond(proto: ProtocolRequest, result: Result) -> Response:
 
 def _serialize(result: Result, fmt: neg.Format) -> bytes:
     if result.type == "ASK" and fmt.key in {"csv", "tsv"}:
-        sep = "," if fmt.key == "csv" else "\t"
         header = "_askResult" if fmt.key == "csv" else "?_askResult"
-        return f"{header}{sep[:0]}\r\n{'true' if result.askAnswer else 'false'}\r\n".encode()
+        return f"{header}\r\n{'true' if result.askAnswer else 'false'}\r\n".encode()
     if fmt.key == "tsv":
         return _tsv(result)
     if result.type in {"SELECT", "ASK"}:
