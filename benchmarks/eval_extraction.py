@@ -12,11 +12,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from meantime import load_meantime  # noqa: E402
+from meantime import load_meantime
 
-from kgservice.extract import Extractor  # noqa: E402
-from kgservice.extract.records import ArticleInput  # noqa: E402
-from kgservice.settings import load_settings  # noqa: E402
+from kgservice.extract import Extractor
+from kgservice.extract.records import ArticleInput
+from kgservice.settings import load_settings
 
 EVAL = Path(__file__).resolve().parents[2] / "shared" / "eval" / "meantime-apple"
 

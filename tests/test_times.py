@@ -133,6 +133,11 @@ CASES = [
     ("September 10, 2018", None, None, "DATE", "2018-09-10", "day", D(2018, 9, 10),
      D(2018, 9, 10)),
     ("two years", None, None, "DURATION", "P2Y", None, None, None),
+    ("every few weeks", TUE, None, "SET", "PXW", None, None, None),
+    # a range of days: the month, bounds cut to the days
+    ("Sept. 18-20", TUE, None, "DATE", "2018-09", "month", D(2018, 9, 18), D(2018, 9, 20)),
+    ("18 to 20 September 2019", TUE, None, "DATE", "2019-09", "month", D(2019, 9, 18),
+     D(2019, 9, 20)),
     # not understood: nothing guessed
     ("the following week", TUE, None, "DATE", None, "week", None, None),
     ("three days later", TUE, None, "DATE", None, None, None, None),
@@ -230,6 +235,14 @@ def test_find_times_cuts_at_line_breaks(nlp) -> None:
                          "Jobs spoke."), date(2010, 6, 8))
     assert found["June 8, 2010"].value.timex == "2010-06-08"
     assert found["Yesterday"].value.timex == "2010-06-07"
+
+
+def test_find_times_cuts_lists_and_stray_words(nlp) -> None:
+    found = _by_text(nlp("Between 1950 and 1953 the Korean War raged. The armistice signed "
+                         "on July 27, 1953, is still in force 65 years later."), TUE)
+    assert found["1953"].value.timex == "1953"
+    assert found["July 27, 1953"].value.timex == "1953-07-27"
+    assert "65 years later" in found and found["65 years later"].value.timex is None
 
 
 def test_find_times_without_doc_date(nlp) -> None:

@@ -36,7 +36,6 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime, timedelta
-from itertools import pairwise
 from typing import Any
 
 from kgservice.extract.records import Span, TimeExpr, TimeValue
@@ -122,7 +121,7 @@ LEADING_WORDS = ("on", "in", "at", "by", "since", "until", "till", "from", "duri
                  "more than", "less than", "at least", "up to", "over", "just", "only",
                  "some time in", "sometime in", "some time", "sometime", "as early as",
                  "as late as", "no later than", "as recently as", "starting",
-                 "beginning", "the whole of", "all of")
+                 "beginning", "the whole of", "all of", "between")
 MODIFIERS = ("earlier", "later", "early", "late", "mid", "the beginning of",
              "the start of", "the end of", "the middle of", "the rest of",
              "the remainder of", "beginning of", "start of", "end of", "middle of",
@@ -361,7 +360,7 @@ def _rule_duration(t: str, ctx: _Ctx) -> Result | None:
 
 SET_RE = re.compile(
     rf"^(?:(?P<freq>once|twice|thrice|(?:{NUM_RE}) times) )?(?P<q>every|each|per|a|an)"
-    rf"(?P<other> other)?(?: (?P<num>{NUM_RE}))? (?P<what>{UNIT_RE}|{WEEKDAY_RE}|"
+    rf"(?P<other> other)?(?: (?P<num>{NUM_RE})| (?P<vague>{VAGUE_RE}))? (?P<what>{UNIT_RE}|{WEEKDAY_RE}|"
     rf"{SEASON_RE}|{PART_RE})s?$")
 
 
@@ -379,7 +378,7 @@ def _rule_set(t: str, ctx: _Ctx) -> Result | None:
         return "SET", TimeValue(f"XXXX-{SEASONS[what]}", None)
     if what in PARTS_OF_DAY:
         return "SET", TimeValue(f"TXX{PARTS_OF_DAY[what]}", None)
-    n = _number(m["num"]) if m["num"] else 1.0
+    n = _number(m["num"]) if m["num"] else None if m["vague"] else 1.0
     if m["other"]:
         n = (n or 1.0) * 2
     return "SET", TimeValue(_duration_timex(n, _unit(what)), None)
@@ -862,6 +861,35 @@ def _dated(year: int | None, month: int, day: int | None, ctx: _Ctx) -> TimeValu
     return _day(date(year, month, day))
 
 
+def _day_range(t: str) -> tuple[int, int, int, int | None] | None:
+    """(month, first day, last day, year) of "Sept. 18-20", "18 to 20 September 2018"."""
+    m = re.match(
+        rf"^(?:(?P<m1>{MONTH_RE})\.? {DAY_NUM_RE}\s*(?:-|to|through|until|and)\s*"
+        rf"{DAY_NUM_RE}|{DAY_NUM_RE}\s*(?:-|to|through|until|and)\s*{DAY_NUM_RE} "
+        rf"(?:of )?(?P<m2>{MONTH_RE})\.?)(?:,? (?P<year>\d{{4}}))?$", t)
+    if not m:
+        return None
+    days = [int(d) for d in m.groups()[1:] if d and d.isdigit() and len(d) <= 2]
+    if len(days) != 2 or not 1 <= days[0] < days[1] <= 31:
+        return None
+    return MONTHS[m["m1"] or m["m2"]], days[0], days[1], int(m["year"]) if m["year"] else None
+
+
+def _rule_day_range(t: str, ctx: _Ctx) -> Result | None:
+    """"Sept. 18-20": the month, with bounds cut to the days named (no single day)."""
+    parsed = _day_range(t)
+    if parsed is None:
+        return None
+    month, first, last, year = parsed
+    year = year if year is not None else _infer_year(month, first, ctx)
+    if year is None:
+        return "DATE", TimeValue(f"XXXX-{month:02d}", "month")
+    if last > calendar.monthrange(year, month)[1]:
+        return "DATE", UNKNOWN
+    return "DATE", replace(_month(year, month), earliest=date(year, month, first),
+                           latest=date(year, month, last))
+
+
 OF_YEAR_RE = re.compile(r"^(?P<head>.+?),? (?:of )?(?P<year>(?:the |this |last |next |"
                         r"the current |the previous |the past |the coming )year)$")
 
@@ -910,7 +938,7 @@ RULES: tuple[Callable[[str, _Ctx], Result | None], ...] = (
     _rule_ref, _rule_set, _rule_ago, _rule_decade, _rule_quarter, _rule_fiscal,
     _rule_duration, _rule_modified, _rule_day_word, _rule_relative_period,
     _rule_relative_month, _rule_season, _rule_weekday, _rule_holiday, _rule_clock,
-    _rule_of_year, _rule_explicit,
+    _rule_day_range, _rule_of_year, _rule_explicit,
 )
 
 
@@ -1022,7 +1050,7 @@ EXTRA_PATTERNS = [
     rf"(?<!\bas )\b(?:{_alt(MATCHED_REFS)})\b"
     rf"(?![ -]+(?:{NUM_RE}|{VAGUE_RE}|few|{UNIT_RE}|than|on|as|after|before|of)\b)",
     rf"\b(?:{_alt(SET_WORDS)})\b",
-    rf"\b(?:every|each|per|once a|twice a)(?: other)? (?:(?:{NUM_RE}) )?"
+    rf"\b(?:every|each|per|once a|twice a)(?: other)? (?:(?:{NUM_RE}|{VAGUE_RE}) )?"
     rf"(?:{UNIT_RE}|{WEEKDAY_RE}|{SEASON_RE}|{PART_RE})s?\b",
     rf"\b(?:(?:earlier|later|early|late) )?(?:this|last|next|the) (?:{SEASON_RE})"
     rf"(?:,? (?:of )?\d{{4}})?\b",
@@ -1048,15 +1076,29 @@ CUE_RE = re.compile(
     rf"yesterday|tomorrow|now|currently|presently|nowadays|recent\w*|past|future|soon|"
     rf"later|earlier|previously|formerly|lately|present|{_alt(SET_WORDS)}|weekend|"
     rf"eventually|someday|shortly|sooner|ago|moment|{_alt(HOLIDAYS)}|"
-    rf"noon|midnight|fiscal|fy|half|q[1-4]|h[12]|"
+    rf"noon|midnight|fiscal|fy|fy\d{{2,4}}|half|q[1-4]|h[12]|"
     rf"\d{{4}}|'\d0s|\d0s|\d{{1,2}}:\d\d|\d\s*[ap]\.?m)s?\b", re.I)
 
 
+LEFT_EXTENDERS = {"this", "last", "next", "past", "coming", "early", "late", "earlier",
+                  "later", "mid", "previous", "current", "every", "each"}
+PERIOD_HEADS = set(UNITS) | set(WEEKDAYS) | set(SEASONS) | set(PARTS_OF_DAY) | {"weekend"}
+KEEP_FIRST = {w for phrase in (*MODIFIERS, *LEFT_EXTENDERS, *LEADING_WORDS, *VAGUE_QUANTITIES,
+                               *NUMBER_WORDS, *HOLIDAYS) for w in phrase.split()}
+STRAY_POS = ("NOUN", "PROPN", "VERB", "AUX", "PRON")
+
+
+def _stray(token: Any) -> bool:
+    """A leading word the tagger swept into a date ("force" in "force 65 years later")."""
+    return (token.pos_ in STRAY_POS and token.lower_ not in KEEP_FIRST
+            and not CUE_RE.search(token.text))
+
+
 def _trim(span: Any) -> Any:
-    """Drop edge punctuation, spaces and a trailing possessive from a span."""
+    """Drop edge punctuation and spaces, stray leading words and a trailing possessive."""
     start, end = span.start, span.end
     doc = span.doc
-    while start < end and (doc[start].is_punct or doc[start].is_space):
+    while start < end and (doc[start].is_punct or doc[start].is_space or _stray(doc[start])):
         start += 1
     while end > start and (doc[end - 1].is_punct or doc[end - 1].is_space
                            or doc[end - 1].lower_ in POSSESSIVES):
@@ -1066,10 +1108,6 @@ def _trim(span: Any) -> Any:
         end -= 1
     return doc[start:end]
 
-
-LEFT_EXTENDERS = {"this", "last", "next", "past", "coming", "early", "late", "earlier",
-                  "later", "mid", "previous", "current", "every", "each"}
-PERIOD_HEADS = set(UNITS) | set(WEEKDAYS) | set(SEASONS) | set(PARTS_OF_DAY) | {"weekend"}
 
 
 def _split_lines(start: int, end: int, doc: Any) -> list[tuple[int, int]]:
@@ -1150,12 +1188,11 @@ def _expressions(span: Any, doc_date: date | None) -> list[TimeExpr]:
     if len(span) == 1 and span[0].lower_ in UNITS:
         return []  # a bare "day" (as in "day-to-day") names no time
     typ, value = normalize_typed(span.text, doc_date, verb_tense(span))
-    if value == UNKNOWN:
-        cuts = [t.i for t in span if t.lower_ in (",", "and", ";")]
-        if cuts:
-            bounds = [span.start, *cuts, span.end]
-            return [x for a, b in pairwise(bounds)
-                    for x in _expressions(span.doc[a:b], doc_date)]
+    cuts = [t.i for t in span[1:-1] if t.lower_ in (",", "and", ";", "or")]
+    if value == UNKNOWN and cuts:
+        starts, ends = [span.start] + [c + 1 for c in cuts], [*cuts, span.end]
+        return [x for a, b in zip(starts, ends, strict=True)
+                for x in _expressions(span.doc[a:b], doc_date)]
     return [TimeExpr(Span(span.start_char, span.end_char, span.text), typ, value)]
 
 

@@ -18,7 +18,7 @@ from typing import Any
 from flask import Flask, current_app, jsonify, redirect, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
 
-from kgservice.errors import KGError
+from kgservice.errors import KGError, StoreError
 from kgservice.settings import Settings, load_settings
 from kgservice.store import GraphStore
 
@@ -45,7 +45,10 @@ class StoreExtension:
         """The open store (opened now if it is not yet)."""
         with self._lock:
             if self._store is None:
-                self._store = GraphStore(self.location)
+                try:
+                    self._store = GraphStore(self.location)
+                except OSError as exc:
+                    raise StoreError(f"cannot open the store at {self.location}: {exc}") from exc
             return self._store
 
     def close(self) -> None:

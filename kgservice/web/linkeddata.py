@@ -103,16 +103,18 @@ def _mentions(iri: URIRef) -> list[dict[str, Any]]:
 
 def _extras(kind: str, iri: URIRef) -> dict[str, Any]:
     store = get_store()
+    extras: dict[str, Any] = {}
     if kind == "actor":
         said = store.query(load_query("assertions-by-actor").text, bindings={"actor": iri})
-        claims = [{k: (None if v is None else str(v)) for k, v in r.asdict().items()} for r in said]
-        return {"events": timeline_events(store, actor=str(iri)), "said": claims}
-    if kind == "event":
-        events = [e for e in timeline_events(store) if e["id"] == str(iri)]
-        return {"events": events, "claims": assertions_for(store, [str(iri)]).get(str(iri), [])}
-    if kind == "article":
-        return {"events": timeline_events(store, source=str(iri))}
-    return {}
+        extras["said"] = [{k: (None if v is None else str(v)) for k, v in r.asdict().items()} for r in said]
+        extras["events"] = timeline_events(store, actor=str(iri))
+    elif kind == "event":
+        extras["events"] = [e for e in timeline_events(store) if e["id"] == str(iri)]
+    elif kind == "article":
+        extras["events"] = timeline_events(store, source=str(iri))
+    if extras.get("events"):
+        extras["event_claims"] = assertions_for(store, [e["id"] for e in extras["events"]])
+    return extras
 
 
 @bp.app_template_global()
@@ -144,9 +146,10 @@ def qname(iri: object) -> str:
     if isinstance(iri, Literal):
         return str(iri)
     try:
-        return _namespaces().normalizeUri(URIRef(str(iri)))
-    except Exception:  # noqa: BLE001 - any IRI that cannot be shortened is shown whole
+        short = _namespaces().normalizeUri(URIRef(str(iri)))
+    except Exception:  # any IRI that cannot be shortened is shown whole
         return str(iri)
+    return str(iri) if short.startswith("<") else short
 
 
 @bp.get("/ontology")
@@ -185,3 +188,15 @@ def _ontology_sections(graph: Graph) -> list[tuple[str, list[dict[str, Any]]]]:
                           "domain": graph.value(term, RDFS.domain), "range": graph.value(term, RDFS.range)})
         sections.append((title, terms))
     return sections
+
+
+@bp.app_template_global()
+def term_kind(value: object) -> str:
+    """``iri``, ``bnode``, ``literal`` or ``none``: how a template shows an RDF term."""
+    if value is None:
+        return "none"
+    if isinstance(value, URIRef):
+        return "iri"
+    if isinstance(value, Literal):
+        return "literal"
+    return "bnode" if value.__class__.__name__ == "BNode" else "literal"

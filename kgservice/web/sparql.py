@@ -98,7 +98,7 @@ def _is_update(text: str) -> bool:
 
     try:
         parseUpdate(text)
-    except Exception:  # noqa: BLE001 - any parse failure means "not an update"
+    except Exception:  # any parse failure means "not an update"
         return False
     return True
 
