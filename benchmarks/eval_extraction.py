@@ -14,7 +14,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from meantime import load_meantime
 
-from kgservice.extract import Extractor
+from kgservice.extract.extractor import Extractor
 from kgservice.extract.records import ArticleInput
 from kgservice.settings import load_settings
 

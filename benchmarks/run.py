@@ -50,7 +50,7 @@ def main() -> None:
     from rdflib import Dataset
     from rdflib.plugins.sparql import prepareQuery
 
-    from kgservice.extract import Extractor
+    from kgservice.extract.extractor import Extractor
     from kgservice.ingest import Ingester
     from kgservice.resources import load_query
     from kgservice.settings import load_settings

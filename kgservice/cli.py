@@ -110,7 +110,7 @@ def ingest(obj: _Context, paths: tuple[Path, ...], published: str | None, title:
 @click.pass_obj
 def extract(obj: _Context, files: tuple[Path, ...], published: str | None, fmt: str) -> None:
     """Extract only, to stdout; nothing is stored. Several files give JSON Lines."""
-    from kgservice.extract import Extractor
+    from kgservice.extract.extractor import Extractor
     from kgservice.extract.serialize import extraction_json
     from kgservice.graph.iris import Minter
     from kgservice.graph.mapping import article_graph

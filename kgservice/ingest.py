@@ -44,7 +44,7 @@ class Ingester:
     def extractor(self):  # type: ignore[no-untyped-def]
         """The extractor, created (and the model loaded) on first use."""
         if self._extractor is None:
-            from kgservice.extract import Extractor
+            from kgservice.extract.extractor import Extractor
 
             self._extractor = Extractor(self.settings.spacy_model)  # type: ignore[assignment]
         return self._extractor

@@ -91,7 +91,8 @@ def print_timeline(events: list[dict[str, Any]]) -> None:
     table = Table("when", "status", "event", "who", "sources")
     for event in events:
         who = ", ".join(p.get("label") or p["id"] for p in event.get("participants", []))
-        table.add_row(_when(event), event["status"], event["label"], who, str(len(event.get("sources", []))))
+        when = event.get("date") or _when(event)
+        table.add_row(when, event["status"], event["label"], who, str(len(event.get("sources", []))))
     console.print(table)
 
 

@@ -13,9 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from rdflib import URIRef
+from rdflib.query import ResultRow
+from rdflib.term import Identifier
 
 from kgservice.resources import load_query
 from kgservice.store import GraphStore
@@ -23,8 +25,20 @@ from kgservice.store import GraphStore
 KG_NS = "https://w3id.org/kgservice/ns#"
 UNCERTAIN = {"planned", "possible", "hypothetical"}
 MONTHS = ("Jan.", "Feb.", "March", "April", "May", "June", "July", "Aug.", "Sept.", "Oct.", "Nov.", "Dec.")
-MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-               "October", "November", "December")
+MONTH_NAMES = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 SEASONS = {"SP": "spring", "SU": "summer", "FA": "fall", "AU": "fall", "WI": "winter"}
 ORDINALS = {"1": "first", "2": "second", "3": "third", "4": "fourth"}
 
@@ -36,19 +50,28 @@ def local_name(iri: str | None) -> str | None:
     return iri.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
 
 
-def _rows(store: GraphStore, name: str, **bindings: URIRef) -> list[dict[str, Any]]:
-    """Run a named query; each row as a dict of plain Python values (IRIs and literals as strings)."""
+def solutions(store: GraphStore, name: str, **bindings: URIRef) -> list[dict[str, Identifier]]:
+    """Run the named query ``queries/<name>.rq`` with variables bound to terms; rows as dicts of RDF terms."""
     result = store.query(load_query(name).text, bindings=bindings or None)
-    return [{str(k): (None if v is None else str(v)) for k, v in row.asdict().items()} for row in result]
+    return [cast(ResultRow, row).asdict() for row in result]
+
+
+def query_rows(store: GraphStore, name: str, **bindings: URIRef) -> list[dict[str, Any]]:
+    """Like :func:`solutions`, with every term as a string (IRIs and literals alike)."""
+    return [{k: str(v) for k, v in row.items()} for row in solutions(store, name, **bindings)]
 
 
 def articles(store: GraphStore) -> dict[str, dict[str, Any]]:
     """Every article by IRI: ``{"id", "type", "title", "published"}``; the title falls back to the body's start."""
     found: dict[str, dict[str, Any]] = {}
-    for row in _rows(store, "articles"):
+    for row in query_rows(store, "articles"):
         title = row.get("headline") or _opening(row.get("opening"))
-        found[row["article"]] = {"id": row["article"], "type": local_name(row["type"]),
-                                 "title": title or local_name(row["article"]), "published": row.get("published")}
+        found[row["article"]] = {
+            "id": row["article"],
+            "type": local_name(row["type"]),
+            "title": title or local_name(row["article"]),
+            "published": row.get("published"),
+        }
     return found
 
 
@@ -60,17 +83,33 @@ def _opening(text: str | None) -> str | None:
 
 
 def _source_version(row: dict[str, Any]) -> dict[str, Any]:
-    return {"source": row["graph"], "status": local_name(row["status"]), "timex": row.get("timex"),
-            "earliest": row.get("earliest"), "latest": row.get("latest"), "text": row.get("timeText"),
-            "precision": row.get("precision")}
+    return {
+        "source": row["graph"],
+        "status": local_name(row["status"]),
+        "timex": row.get("timex"),
+        "earliest": row.get("earliest"),
+        "latest": row.get("latest"),
+        "text": row.get("timeText"),
+        "precision": row.get("precision"),
+    }
 
 
 def _group_events(rows: Iterable[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     events: dict[str, dict[str, Any]] = {}
     for row in rows:
-        event = events.setdefault(row["event"], {
-            "id": row["event"], "label": row.get("label"), "class": local_name(row["cls"]),
-            "place": None, "participants": [], "sources": [], "assertions": [], "statuses": []})
+        event = events.setdefault(
+            row["event"],
+            {
+                "id": row["event"],
+                "label": row.get("label"),
+                "class": local_name(row["cls"]),
+                "place": None,
+                "participants": [],
+                "sources": [],
+                "assertions": [],
+                "statuses": [],
+            },
+        )
         if row.get("place") and not event["place"]:
             event["place"] = {"id": row["place"], "label": row.get("placeLabel") or local_name(row["place"])}
         event["label"] = event["label"] or row.get("label")
@@ -96,7 +135,7 @@ def _settle(event: dict[str, Any], published: dict[str, str | None]) -> None:
 
 
 def _attach_participants(store: GraphStore, events: dict[str, dict[str, Any]]) -> None:
-    for row in _rows(store, "timeline-participants"):
+    for row in query_rows(store, "timeline-participants"):
         event = events.get(row["event"])
         if event is None:
             continue
@@ -109,16 +148,24 @@ def assertions_for(store: GraphStore, event_iris: Iterable[str] | None = None) -
     """Assertions about (``kg:about``) or made during (``kg:statedIn``) events, by event IRI."""
     wanted = None if event_iris is None else set(event_iris)
     found: dict[str, list[dict[str, Any]]] = {}
-    for row in _rows(store, "who-said-what"):
+    for row in query_rows(store, "who-said-what"):
         if wanted is not None and row["event"] not in wanted:
             continue
         items = found.setdefault(row["event"], [])
         if any(a["id"] == row["assertion"] for a in items):
             continue
-        items.append({"id": row["assertion"], "claimant": row["claimant"],
-                      "claimant_label": row.get("claimantLabel") or local_name(row["claimant"]),
-                      "cue": row.get("cue"), "content": row["content"], "direct": row.get("direct") == "true",
-                      "stated_on": row.get("statedOn"), "source": row["article"]})
+        items.append(
+            {
+                "id": row["assertion"],
+                "claimant": row["claimant"],
+                "claimant_label": row.get("claimantLabel") or local_name(row["claimant"]),
+                "cue": row.get("cue"),
+                "content": row["content"],
+                "direct": row.get("direct") == "true",
+                "stated_on": row.get("statedOn"),
+                "source": row["article"],
+            }
+        )
     return found
 
 
@@ -130,9 +177,15 @@ def sort_key(event: dict[str, Any]) -> tuple[int, str, str, str]:
     return (0, first, event.get("latest") or first, event.get("label") or "")
 
 
-def timeline_events(store: GraphStore, actor: str | None = None, cls: str | None = None,
-                    status: str | None = None, source: str | None = None,
-                    date_from: str | None = None, date_to: str | None = None) -> list[dict[str, Any]]:
+def timeline_events(
+    store: GraphStore,
+    actor: str | None = None,
+    cls: str | None = None,
+    status: str | None = None,
+    source: str | None = None,
+    date_from: str | None = None,
+    date_to: str | None = None,
+) -> list[dict[str, Any]]:
     """Events in chronological order, in the ``/timeline.json`` shape, filtered by the given criteria.
 
     ``actor`` matches an actor IRI or, case-insensitively, part of a participant's label;
@@ -140,7 +193,7 @@ def timeline_events(store: GraphStore, actor: str | None = None, cls: str | None
     article IRI or its slug; ``date_from``/``date_to`` (ISO dates) keep dated events whose
     bounds overlap the range.
     """
-    events = _group_events(_rows(store, "timeline"))
+    events = _group_events(query_rows(store, "timeline"))
     published = {iri: a["published"] for iri, a in articles(store).items()}
     _attach_participants(store, events)
     for event_iri, items in assertions_for(store, events).items():
@@ -151,8 +204,15 @@ def timeline_events(store: GraphStore, actor: str | None = None, cls: str | None
     return sorted(chosen, key=sort_key)
 
 
-def _matches(event: dict[str, Any], actor: str | None, cls: str | None, status: str | None,
-             source: str | None, date_from: str | None, date_to: str | None) -> bool:
+def _matches(
+    event: dict[str, Any],
+    actor: str | None,
+    cls: str | None,
+    status: str | None,
+    source: str | None,
+    date_from: str | None,
+    date_to: str | None,
+) -> bool:
     if actor and not any(_actor_matches(p, actor) for p in event["participants"]):
         return False
     if cls and _norm(cls) != _norm(event["class"]):
@@ -179,7 +239,7 @@ def _in_range(event: dict[str, Any], date_from: str | None, date_to: str | None)
         return True
     first = event.get("earliest") or event.get("latest")
     last = event.get("latest") or event.get("earliest")
-    if first is None:
+    if first is None or last is None:
         return False
     if date_from and last < date_from:
         return False

@@ -20,7 +20,7 @@ def seeds() -> Path:
 @pytest.fixture(scope="session")
 def extractor():
     """One extractor (and spaCy pipeline) for the whole session."""
-    from kgservice.extract import Extractor
+    from kgservice.extract.extractor import Extractor
     from kgservice.settings import load_settings
 
     return Extractor(load_settings().spacy_model)

@@ -66,8 +66,13 @@ def test_bad_files_are_reported_and_good_ones_ingested(env, seeds, tmp_path):
     result = run(env, "ingest", str(bad), str(seeds / "001_314c15b5eea8e148.txt"), str(tmp_path / "missing.txt"))
     assert result.exit_code == 1
     lines = result.stderr.strip().splitlines()
-    for name, reason in [("empty.txt", "empty"), ("binary.txt", "binary"), ("latin1.txt", "UTF-8"),
-                         ("broken.json", "malformed JSON"), ("missing.txt", "no such file")]:
+    for name, reason in [
+        ("empty.txt", "empty"),
+        ("binary.txt", "binary"),
+        ("latin1.txt", "UTF-8"),
+        ("broken.json", "malformed JSON"),
+        ("missing.txt", "no such file"),
+    ]:
         assert any(name in line and reason in line for line in lines), (name, lines)
     assert "1 added" in result.stdout
     after = quads(env)
@@ -109,8 +114,10 @@ def test_extract_several_files_gives_json_lines(env, seeds):
     result = run(env, "extract", *files)
     lines = result.stdout.strip().splitlines()
     assert len(lines) == 2
-    assert [json.loads(line)["article"]["iri"].rsplit("/", 1)[1] for line in lines] == ["000_ff2e2aa8e7c5ec47",
-                                                                                        "001_314c15b5eea8e148"]
+    assert [json.loads(line)["article"]["iri"].rsplit("/", 1)[1] for line in lines] == [
+        "000_ff2e2aa8e7c5ec47",
+        "001_314c15b5eea8e148",
+    ]
 
 
 @pytest.mark.parametrize("fmt", ["trig", "nquads", "turtle"])

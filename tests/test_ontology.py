@@ -95,19 +95,13 @@ def shapes() -> Graph:
 
 def kg_subjects(graph: Graph) -> set[URIRef]:
     """Every kg: IRI that the graph gives a type, i.e. defines."""
-    return {
-        s
-        for s in graph.subjects(RDF.type, None)
-        if isinstance(s, URIRef) and s.startswith(str(KG._NS))
-    }
+    return {s for s in graph.subjects(RDF.type, None) if isinstance(s, URIRef) and s.startswith(str(KG._NS))}
 
 
 def kg_properties(graph: Graph) -> set[URIRef]:
     """The kg: object and datatype properties."""
     kinds = (OWL.ObjectProperty, OWL.DatatypeProperty)
-    return {
-        s for s in kg_subjects(graph) if any((s, RDF.type, k) in graph for k in kinds)
-    }
+    return {s for s in kg_subjects(graph) if any((s, RDF.type, k) in graph for k in kinds)}
 
 
 # --- the ontology ---------------------------------------------------------------------
@@ -139,11 +133,7 @@ def test_every_term_is_documented(kg: Graph) -> None:
 def test_every_property_has_domain_and_range(kg: Graph) -> None:
     properties = kg_properties(kg)
     assert properties == OBJECT_PROPERTIES | DATATYPE_PROPERTIES
-    missing = {
-        p
-        for p in properties
-        if kg.value(p, RDFS.domain) is None or kg.value(p, RDFS.range) is None
-    }
+    missing = {p for p in properties if kg.value(p, RDFS.domain) is None or kg.value(p, RDFS.range) is None}
     assert missing == set()
 
 
@@ -183,18 +173,14 @@ def test_generated_namespace_is_up_to_date() -> None:
 
 def load_generator() -> ModuleType:
     """Import scripts/gen_namespace.py as a module (scripts/ is not a package)."""
-    spec = importlib.util.spec_from_file_location(
-        "gen_namespace", ROOT / "scripts" / "gen_namespace.py"
-    )
+    spec = importlib.util.spec_from_file_location("gen_namespace", ROOT / "scripts" / "gen_namespace.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
-def test_generator_check_notices_a_stale_namespace(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_generator_check_notices_a_stale_namespace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     generator = load_generator()
     stale = tmp_path / "namespaces.py"
     source = generator.TARGET.read_text(encoding="utf-8")
@@ -212,9 +198,7 @@ def test_resource_dir_finds_the_ontology() -> None:
         resource_dir("secrets")
 
 
-def test_resource_dir_says_where_it_looked(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_resource_dir_says_where_it_looked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(resources, "files", lambda _: tmp_path / "site-packages")
     monkeypatch.setattr(resources, "__file__", str(tmp_path / "kgservice" / "x.py"))
     with pytest.raises(FileNotFoundError, match="source checkout"):
@@ -230,12 +214,7 @@ def test_shapes_are_valid_shacl(shapes: Graph) -> None:
 
 
 def test_shapes_use_only_defined_kg_terms(kg: Graph, shapes: Graph) -> None:
-    used = {
-        t
-        for triple in shapes
-        for t in triple
-        if isinstance(t, URIRef) and t.startswith(str(KG._NS))
-    }
+    used = {t for triple in shapes for t in triple if isinstance(t, URIRef) and t.startswith(str(KG._NS))}
     assert used - kg_subjects(kg) == set()
 
 
@@ -280,9 +259,7 @@ def mention(graph: Graph, text: str) -> URIRef:
 def add_article(graph: Graph) -> None:
     """The article, its body as a NIF context and the extraction run."""
     graph.add((ARTICLE, RDF.type, SCHEMA.NewsArticle))
-    graph.add(
-        (ARTICLE, SCHEMA.headline, Literal("Another Trump-Kim meeting in the works"))
-    )
+    graph.add((ARTICLE, SCHEMA.headline, Literal("Another Trump-Kim meeting in the works")))
     graph.add((ARTICLE, SCHEMA.datePublished, Literal(date(2018, 9, 11))))
     graph.add((ARTICLE, SCHEMA.articleBody, Literal(BODY)))
     graph.add((ARTICLE, PROV.wasGeneratedBy, RUN))
@@ -307,9 +284,7 @@ def add_article(graph: Graph) -> None:
         graph.add(triple)
 
 
-def add_actor(
-    graph: Graph, iri: URIRef, label: str, text: str, role: str | None = None
-) -> None:
+def add_actor(graph: Graph, iri: URIRef, label: str, text: str, role: str | None = None) -> None:
     """A person mentioned once, with an optional role."""
     graph.add((iri, RDF.type, SEM.Actor))
     graph.add((iri, RDF.type, SCHEMA.Person))
@@ -497,9 +472,7 @@ def test_broken_article_graph_is_rejected(name: str, shapes: Graph) -> None:
     graph = article_graph()
     breakage(graph)
     found = violations(graph, shapes)
-    assert (focus, path) in found, (
-        f"{name}: expected a result on {focus} {path}, got {found}"
-    )
+    assert (focus, path) in found, f"{name}: expected a result on {focus} {path}, got {found}"
 
 
 def test_mention_text_must_match_its_offsets(shapes: Graph) -> None:

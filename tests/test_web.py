@@ -83,7 +83,7 @@ def test_timeline_is_chronological(client: FlaskClient) -> None:
     keys = [e["earliest"] or e["latest"] for e in events]
     dated = [k for k in keys if k]
     assert dated == sorted(dated)
-    assert all(k is None for k in keys[len(dated):]), "undated events come last"
+    assert all(k is None for k in keys[len(dated) :]), "undated events come last"
     labels = [e["label"] for e in events]
     interview = labels.index(find(events, "Interview")[0]["label"])
     sanders = labels.index("Statement by Sarah Huckabee Sanders")
@@ -93,8 +93,22 @@ def test_timeline_is_chronological(client: FlaskClient) -> None:
 
 def test_timeline_shape(client: FlaskClient) -> None:
     event = timeline(client)[0]
-    for key in ("id", "label", "class", "status", "earliest", "latest", "timex", "precision", "participants",
-                "place", "sources", "assertions", "statuses", "disputed"):
+    for key in (
+        "id",
+        "label",
+        "class",
+        "status",
+        "earliest",
+        "latest",
+        "timex",
+        "precision",
+        "participants",
+        "place",
+        "sources",
+        "assertions",
+        "statuses",
+        "disputed",
+    ):
         assert key in event
 
 
@@ -267,8 +281,10 @@ def test_actor_page_html_and_turtle(client: FlaskClient) -> None:
     assert doc.xpath("//h1")[0].text_content().strip() == "Trump"
     assert doc.xpath("//link[@rel='alternate'][@type='text/turtle']")
     assert 'rel="alternate"' in html.headers["Link"]
-    for response in (client.get("/id/actor/trump", headers={"Accept": "text/turtle"}),
-                     client.get("/id/actor/trump.ttl")):
+    for response in (
+        client.get("/id/actor/trump", headers={"Accept": "text/turtle"}),
+        client.get("/id/actor/trump.ttl"),
+    ):
         assert response.mimetype == "text/turtle"
         graph = Graph().parse(data=response.data, format="turtle")
         subject = URIRef("http://127.0.0.1:8000/id/actor/trump")
@@ -349,8 +365,10 @@ def test_unexpected_error_is_a_plain_500(app: Flask) -> None:
 
 
 def test_web_does_not_import_spacy() -> None:
-    code = ("import sys, kgservice.web, kgservice.web.sparql, kgservice.web.timeline, kgservice.web.linkeddata, "
-            "kgservice.web.health, kgservice.timeline; kgservice.web.create_app(); "
-            "print('spacy' in sys.modules, 'kgservice.extract' in sys.modules)")
+    code = (
+        "import sys, kgservice.web, kgservice.web.sparql, kgservice.web.timeline, kgservice.web.linkeddata, "
+        "kgservice.web.health, kgservice.timeline; kgservice.web.create_app(); "
+        "print('spacy' in sys.modules, 'kgservice.extract' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert out.stdout.split() == ["False", "False"]

@@ -103,8 +103,7 @@ def render_error(status: int, title: str, message: str, headers: dict[str, str] 
     if _wants_json():
         response = jsonify({"error": title, "message": message, "status": status})
     else:
-        response = current_app.make_response(render_template("error.html", status=status, title=title,
-                                                             message=message))
+        response = current_app.make_response(render_template("error.html", status=status, title=title, message=message))
     response.status_code = status
     response.headers.update(headers or {})
     return response

@@ -18,8 +18,8 @@ from rdflib.namespace import NamespaceManager
 
 from kgservice.errors import NotFound
 from kgservice.graph.namespaces import KG, OWL, RDF, RDFS, SKOS, bind_prefixes
-from kgservice.resources import load_query, ontology_graph
-from kgservice.timeline import articles, assertions_for, local_name, timeline_events
+from kgservice.resources import ontology_graph
+from kgservice.timeline import articles, assertions_for, local_name, query_rows, solutions, timeline_events
 from kgservice.web import get_store, settings
 from kgservice.web import negotiation as neg
 
@@ -59,8 +59,7 @@ def resource(kind: str, slug: str) -> Response:
 
 
 def _describe(iri: URIRef) -> list[tuple[str, Any, Any]]:
-    result = get_store().query(load_query("describe").text, bindings={"s": iri})
-    return [(str(row["graph"]), row["p"], row["o"]) for row in result]
+    return [(str(row["graph"]), row["p"], row["o"]) for row in solutions(get_store(), "describe", s=iri)]
 
 
 def _graph(iri: URIRef, rows: list[tuple[str, Any, Any]]) -> Graph:
@@ -74,18 +73,25 @@ def _graph(iri: URIRef, rows: list[tuple[str, Any, Any]]) -> Graph:
 def _page(kind: str, iri: URIRef, rows: list[tuple[str, Any, Any]]) -> dict[str, Any]:
     """Everything the resource template shows."""
     store = get_store()
-    values = defaultdict(list)
+    values: dict[Any, list[Any]] = defaultdict(list)
     by_graph: dict[str, list[tuple[Any, Any]]] = defaultdict(list)
     for graph, p, o in rows:
         if o not in values[p]:
             values[p].append(o)
         by_graph[graph].append((p, o))
-    labels = {str(r["o"]): str(r["label"]) for r in store.query(load_query("labels").text, bindings={"s": iri})}
+    labels = {r["o"]: r["label"] for r in query_rows(store, "labels", s=iri)}
     page: dict[str, Any] = {
-        "kind": kind, "iri": str(iri), "label": _first(values[RDFS.label]) or local_name(str(iri)),
-        "types": values[RDF.type], "roles": values[KG.role], "aliases": values[SKOS.altLabel],
-        "same_as": values[OWL.sameAs], "by_graph": dict(by_graph), "labels": labels,
-        "sources": articles(store), "mentions": _mentions(iri),
+        "kind": kind,
+        "iri": str(iri),
+        "label": _first(values[RDFS.label]) or local_name(str(iri)),
+        "types": values[RDF.type],
+        "roles": values[KG.role],
+        "aliases": values[SKOS.altLabel],
+        "same_as": values[OWL.sameAs],
+        "by_graph": dict(by_graph),
+        "labels": labels,
+        "sources": articles(store),
+        "mentions": _mentions(iri),
     }
     page.update(_extras(kind, iri))
     return page
@@ -96,17 +102,14 @@ def _first(items: list[Any]) -> str | None:
 
 
 def _mentions(iri: URIRef) -> list[dict[str, Any]]:
-    result = get_store().query(load_query("mentions").text, bindings={"s": iri})
-    return [{"mention": str(r["mention"]), "text": str(r["text"]) if r["text"] is not None else "",
-             "graph": str(r["graph"])} for r in result]
+    return [{"text": "", **row} for row in query_rows(get_store(), "mentions", s=iri)]
 
 
 def _extras(kind: str, iri: URIRef) -> dict[str, Any]:
     store = get_store()
     extras: dict[str, Any] = {}
     if kind == "actor":
-        said = store.query(load_query("assertions-by-actor").text, bindings={"actor": iri})
-        extras["said"] = [{k: (None if v is None else str(v)) for k, v in r.asdict().items()} for r in said]
+        extras["said"] = query_rows(store, "assertions-by-actor", actor=iri)
         extras["events"] = timeline_events(store, actor=str(iri))
     elif kind == "event":
         extras["events"] = [e for e in timeline_events(store) if e["id"] == str(iri)]
@@ -123,13 +126,13 @@ def href(iri: object) -> str | None:
     text = str(iri)
     base = settings().base_uri + "id/"
     if text.startswith(base):
-        path, _, fragment = text[len(base):].partition("#")
+        path, _, fragment = text[len(base) :].partition("#")
         kind, _, slug = path.partition("/")
         if kind in KINDS and slug and "/" not in slug:
             url = url_for("linkeddata.resource", kind=kind, slug=slug)
             return f"{url}#{fragment}" if fragment else url
     if text.startswith(str(KG._NS)):
-        return url_for("linkeddata.ontology") + "#" + local_name(text)
+        return f"{url_for('linkeddata.ontology')}#{local_name(text)}"
     return text if text.startswith(("http://", "https://")) else None
 
 
@@ -173,19 +176,30 @@ def ontology(suffix: str | None = None) -> Response:
 
 
 def _ontology_sections(graph: Graph) -> list[tuple[str, list[dict[str, Any]]]]:
-    kinds = (("Classes", OWL.Class), ("Object properties", OWL.ObjectProperty),
-             ("Datatype properties", OWL.DatatypeProperty), ("Event statuses", KG.Status))
+    kinds = (
+        ("Classes", OWL.Class),
+        ("Object properties", OWL.ObjectProperty),
+        ("Datatype properties", OWL.DatatypeProperty),
+        ("Event statuses", KG.Status),
+    )
     sections = []
     for title, rdf_type in kinds:
         terms = []
         for term in sorted(set(graph.subjects(RDF.type, rdf_type)), key=str):
             if not str(term).startswith(str(KG._NS)):
                 continue
-            terms.append({"iri": str(term), "name": local_name(str(term)), "label": graph.value(term, RDFS.label),
-                          "comment": graph.value(term, RDFS.comment),
-                          "parents": list(graph.objects(term, RDFS.subClassOf)) + list(
-                              graph.objects(term, RDFS.subPropertyOf)),
-                          "domain": graph.value(term, RDFS.domain), "range": graph.value(term, RDFS.range)})
+            terms.append(
+                {
+                    "iri": str(term),
+                    "name": local_name(str(term)),
+                    "label": graph.value(term, RDFS.label),
+                    "comment": graph.value(term, RDFS.comment),
+                    "parents": list(graph.objects(term, RDFS.subClassOf))
+                    + list(graph.objects(term, RDFS.subPropertyOf)),
+                    "domain": graph.value(term, RDFS.domain),
+                    "range": graph.value(term, RDFS.range),
+                }
+            )
         sections.append((title, terms))
     return sections
 

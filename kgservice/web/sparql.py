@@ -76,16 +76,18 @@ def _from_params(params: Any) -> ProtocolRequest:
         raise InputError("give exactly one `query` parameter")
     if "update" in params:
         raise InputError("this endpoint is read-only: SPARQL Update is not accepted at /sparql")
-    return ProtocolRequest(queries[0] if queries else None, params.getlist("default-graph-uri"),
-                           params.getlist("named-graph-uri"))
+    return ProtocolRequest(
+        queries[0] if queries else None, params.getlist("default-graph-uri"), params.getlist("named-graph-uri")
+    )
 
 
 def _run(proto: ProtocolRequest) -> Result:
     if not proto.query or not proto.query.strip():
         raise InputError("the query is empty")
     try:
-        return get_store().query(proto.query, default_graphs=proto.default_graphs or None,
-                                 named_graphs=proto.named_graphs or None)
+        return get_store().query(
+            proto.query, default_graphs=proto.default_graphs or None, named_graphs=proto.named_graphs or None
+        )
     except QuerySyntaxError as exc:
         if _is_update(proto.query):
             raise InputError("this endpoint is read-only: SPARQL Update is not accepted at /sparql") from exc
@@ -116,8 +118,14 @@ def _respond(proto: ProtocolRequest, result: Result) -> Response:
     kind = "bindings" if result.type in {"SELECT", "ASK"} else "graph"
     fmt = neg.choose(kind, html=True) if request.args.get("format") or not neg.prefers_html() else neg.HTML
     if fmt is neg.HTML:
-        body = render_template("sparql.html", queries=all_queries(), query=proto.query, result=_table(result),
-                               truncated=truncated, downloads=_downloads(proto, kind))
+        body = render_template(
+            "sparql.html",
+            queries=all_queries(),
+            query=proto.query,
+            result=_table(result),
+            truncated=truncated,
+            downloads=_downloads(proto, kind),
+        )
         response = Response(body, mimetype="text/html")
     else:
         response = Response(_serialize(result, fmt), mimetype=fmt.mimetype)
@@ -134,16 +142,17 @@ def _serialize(result: Result, fmt: neg.Format) -> bytes:
     if fmt.key == "tsv":
         return _tsv(result)
     if result.type in {"SELECT", "ASK"}:
-        return result.serialize(format=fmt.rdflib)
-    return result.graph.serialize(format=fmt.rdflib, encoding="utf-8")
+        return result.serialize(format=fmt.rdflib) or b""
+    return (result.graph or Graph()).serialize(format=fmt.rdflib, encoding="utf-8")
 
 
 def _tsv(result: Result) -> bytes:
     """SPARQL 1.1 TSV results: terms in Turtle syntax, a leading ``?`` on variable names."""
-    lines = ["\t".join(f"?{v}" for v in result.vars)]
+    variables = result.vars or []
+    lines = ["\t".join(f"?{v}" for v in variables)]
     for row in result.bindings:
         cells = []
-        for var in result.vars:
+        for var in variables:
             term = row.get(var)
             cells.append("" if term is None else term.n3().replace("\t", "\\t").replace("\n", "\\n"))
         lines.append("\t".join(cells))
@@ -155,15 +164,20 @@ def _table(result: Result) -> dict[str, Any]:
     if result.type == "ASK":
         return {"ask": bool(result.askAnswer)}
     if result.type == "SELECT":
-        names = [str(v) for v in result.vars]
-        rows = [[row.get(v) for v in result.vars] for row in result.bindings]
+        variables = result.vars or []
+        names = [str(v) for v in variables]
+        rows = [[row.get(v) for v in variables] for row in result.bindings]
         return {"vars": names, "rows": rows}
-    triples = sorted(result.graph, key=lambda t: (str(t[0]), str(t[1]), str(t[2])))
+    triples = sorted(result.graph or Graph(), key=lambda t: (str(t[0]), str(t[1]), str(t[2])))
     return {"vars": ["subject", "predicate", "object"], "rows": [list(t) for t in triples]}
 
 
 def _downloads(proto: ProtocolRequest, kind: str) -> list[tuple[str, str]]:
-    args = {"query": proto.query, "default-graph-uri": proto.default_graphs, "named-graph-uri": proto.named_graphs}
+    args: dict[str, Any] = {
+        "query": proto.query,
+        "default-graph-uri": proto.default_graphs,
+        "named-graph-uri": proto.named_graphs,
+    }
     return [(fmt.key.upper(), url_for("sparql.endpoint", format=fmt.key, **args)) for fmt in neg.formats(kind)]
 
 
@@ -178,15 +192,28 @@ def _service_description() -> Response:
     graph.add((service, SD.endpoint, service))
     graph.add((service, SD.supportedLanguage, SD.SPARQL11Query))
     graph.add((service, SD.feature, SD.UnionDefaultGraph))
-    for uri in ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV",
-                "Turtle", "JSON-LD", "N-Triples", "RDF_XML"):
+    for uri in (
+        "SPARQL_Results_JSON",
+        "SPARQL_Results_XML",
+        "SPARQL_Results_CSV",
+        "SPARQL_Results_TSV",
+        "Turtle",
+        "JSON-LD",
+        "N-Triples",
+        "RDF_XML",
+    ):
         graph.add((service, SD.resultFormat, URIRef(f"http://www.w3.org/ns/formats/{uri}")))
     graph.add((service, SD.defaultDataset, dataset))
     graph.add((dataset, RDF.type, SD.Dataset))
     graph.add((dataset, SD.defaultGraph, default))
     graph.add((default, RDF.type, SD.Graph))
-    graph.add((default, URIRef("http://purl.org/dc/terms/description"),
-               Literal("The union of all named graphs: one per article, plus the ontology.")))
+    graph.add(
+        (
+            default,
+            URIRef("http://purl.org/dc/terms/description"),
+            Literal("The union of all named graphs: one per article, plus the ontology."),
+        )
+    )
     response = Response(graph.serialize(format=fmt.rdflib, encoding="utf-8"), mimetype=fmt.mimetype)
     response.vary.add("Accept")
     return response

@@ -17,8 +17,18 @@ bp = Blueprint("timeline", __name__)
 
 FILTERS = ("actor", "class", "status", "source", "from", "to")
 STATUSES = ("Occurred", "Ongoing", "Planned", "Possible", "Hypothetical", "Denied")
-CLASSES = ("Meeting", "Statement", "Communication", "Visit", "Parade", "Demonstration", "Agreement",
-           "MilitaryAction", "Test", "Occurrence")
+CLASSES = (
+    "Meeting",
+    "Statement",
+    "Communication",
+    "Visit",
+    "Parade",
+    "Demonstration",
+    "Agreement",
+    "MilitaryAction",
+    "Test",
+    "Occurrence",
+)
 
 
 def _filters() -> dict[str, str]:
@@ -34,9 +44,15 @@ def _filters() -> dict[str, str]:
 
 
 def _events(values: dict[str, str]) -> list[dict[str, Any]]:
-    return timeline_events(get_store(), actor=values["actor"] or None, cls=values["class"] or None,
-                           status=values["status"] or None, source=values["source"] or None,
-                           date_from=values["from"] or None, date_to=values["to"] or None)
+    return timeline_events(
+        get_store(),
+        actor=values["actor"] or None,
+        cls=values["class"] or None,
+        status=values["status"] or None,
+        source=values["source"] or None,
+        date_from=values["from"] or None,
+        date_to=values["to"] or None,
+    )
 
 
 @bp.get("/timeline")
@@ -47,11 +63,20 @@ def page() -> Response:
     store = get_store()
     sources = articles(store)
     claims = assertions_for(store, [e["id"] for e in events])
-    args = {k: v for k, v in values.items() if v}
+    args: dict[str, Any] = {k: v for k, v in values.items() if v}
     json_url = url_for("timeline.as_json", **args)
     tjs_url = url_for("timeline.as_json", format="timelinejs", **args)
-    body = render_template("timeline.html", events=events, sources=sources, claims=claims, filters=values,
-                           statuses=STATUSES, classes=CLASSES, json_url=json_url, tjs_url=tjs_url)
+    body = render_template(
+        "timeline.html",
+        events=events,
+        sources=sources,
+        claims=claims,
+        filters=values,
+        statuses=STATUSES,
+        classes=CLASSES,
+        json_url=json_url,
+        tjs_url=tjs_url,
+    )
     response = Response(body, mimetype="text/html")
     response.headers["Link"] = link_header([(json_url, "application/json")])
     return response

@@ -1,0 +1,140 @@
+"""The extractor: runs the spaCy pipeline and the extraction rules over articles.
+
+Pure with respect to storage: no RDF, no I/O beyond loading the spaCy pipeline once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import replace
+from datetime import UTC, datetime
+
+from spacy.tokens import Doc
+
+from kgservice.extract.actors import find_actors, slugify
+from kgservice.extract.assertions import find_assertions
+from kgservice.extract.events import attach_times, event_status, find_events
+from kgservice.extract.pipeline import load_nlp, model_version
+from kgservice.extract.records import Actor, ArticleInput, Assertion, Event, Extraction, Participant, Span, TimeExpr
+from kgservice.extract.times import find_times
+
+STATEMENT_CAMEO = "01"
+
+
+class Extractor:
+    """Holds a loaded spaCy pipeline and turns articles into :class:`Extraction` records."""
+
+    def __init__(self, model: str) -> None:
+        self.nlp = load_nlp(model)
+        self.model, self.model_version = model_version(self.nlp)
+
+    def extract(self, article: ArticleInput) -> Extraction:
+        """Extract one article."""
+        return self.from_doc(self.nlp(article.text), article)
+
+    def extract_many(self, articles: Iterable[ArticleInput], batch_size: int = 8) -> Iterator[Extraction]:
+        """Extract many articles through ``nlp.pipe`` (the model is loaded once)."""
+        pairs = ((a.text, a) for a in articles)
+        for doc, article in self.nlp.pipe(pairs, as_tuples=True, batch_size=batch_size):
+            yield self.from_doc(doc, article)
+
+    def from_doc(self, doc: Doc, article: ArticleInput) -> Extraction:
+        """Build the records from a parsed document."""
+        actors, index = find_actors(doc)
+        times = find_times(doc, article.published)
+        events = find_events(doc, actors, index, times)
+        persons = {a.id for a in actors if a.type == "Person"}
+        assertions = find_assertions(doc, index, persons)
+        events, assertions = link_assertions(doc, actors, events, assertions, times)
+        return Extraction(
+            article=article,
+            actors=tuple(actors),
+            times=tuple(times),
+            events=tuple(events),
+            assertions=tuple(assertions),
+            model=self.model,
+            model_version=self.model_version,
+            extracted_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        )
+
+
+def link_assertions(
+    doc: Doc, actors: list[Actor], events: list[Event], assertions: list[Assertion], times: list[TimeExpr]
+) -> tuple[list[Event], list[Assertion]]:
+    """Give each assertion its topics, date and the speech event it was made in.
+
+    A claim made "in an interview" is stated in that event; other claims get a Statement
+    event of their own, one per claimant and date.
+    """
+    time_at = attach_times(doc, times)
+    by_token = {m.start: e for e in events for m in e.mentions}
+    labels = {a.id: a.label for a in actors}
+    statements: dict[tuple[str, str | None], Event] = {}
+    linked = []
+    for assertion in assertions:
+        cue = doc.char_span(assertion.cue.start, assertion.cue.end, alignment_mode="expand")
+        cue_token = cue.root if cue is not None else None
+        time = time_at.get(cue_token.i) if cue_token is not None else None
+        host = _host_event(cue_token, by_token)
+        about = _about(assertion.content, events, actors)
+        if host is None and assertion.claimant is not None and cue_token is not None:
+            host = _statement(statements, assertion, time, labels, event_status(cue_token))
+        time = time or (host.time if host is not None else None)
+        linked.append(
+            replace(
+                assertion,
+                about=about,
+                stated_in=host.id if host is not None else None,
+                stated_on=time.value.earliest if time and time.value.precision == "day" else None,
+            )
+        )
+    return events + list(statements.values()), linked
+
+
+def _host_event(cue_token: object, by_token: dict[int, Event]) -> Event | None:
+    """"In an interview with Reuters, Trump indicated…": the event the cue verb is said within."""
+    if cue_token is None:
+        return None
+    for prep in (c for c in cue_token.children if c.dep_ == "prep"):  # type: ignore[attr-defined]
+        for obj in (c for c in prep.children if c.dep_ == "pobj"):
+            if obj.idx in by_token and by_token[obj.idx].cls == "Statement":
+                return by_token[obj.idx]
+    return None
+
+
+def _about(content: Span, events: list[Event], actors: list[Actor]) -> tuple[str, ...]:
+    inside = [e.id for e in events if any(content.start <= m.start < content.end for m in e.mentions)]
+    inside += [a.id for a in actors if any(content.start <= m.start < content.end for m in a.mentions)]
+    return tuple(dict.fromkeys(inside))
+
+
+def _statement(
+    statements: dict[tuple[str, str | None], Event],
+    assertion: Assertion,
+    time: TimeExpr | None,
+    labels: dict[str, str],
+    status: str,
+) -> Event:
+    """The Statement event for a claimant on a date, created on first use; undated claims join it."""
+    claimant = assertion.claimant or ""
+    timex = time.value.timex if time else None
+    key = (claimant, timex)
+    if timex is None:
+        key = next((k for k in statements if k[0] == claimant), key)
+    if key not in statements:
+        label = f"Statement by {labels.get(claimant, claimant)}"
+        statements[key] = Event(
+            id=slugify(f"{label} {timex or ''}"),
+            cls="Statement",
+            label=label,
+            status=status,
+            trigger=assertion.cue,
+            participants=(Participant(claimant, "agent"),),
+            time=time,
+            mentions=(assertion.cue,),
+            cameo=STATEMENT_CAMEO,
+        )
+    else:
+        event = statements[key]
+        statements[key] = replace(event, mentions=(*event.mentions, assertion.cue), time=event.time or time)
+    return statements[key]
