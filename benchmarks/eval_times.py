@@ -72,8 +72,7 @@ def score_doc(doc: MeantimeDoc, preds: list[TimeExpr], score: Score, dct: bool) 
     """Add one document's counts to ``score``."""
     golds = [g for g in doc.timexes if dct or g.function != "CREATION_TIME"]
     if not dct:
-        preds = [p for p in preds if not any(
-            g.function == "CREATION_TIME" and _overlaps(p, g) for g in doc.timexes)]
+        preds = [p for p in preds if not any(g.function == "CREATION_TIME" and _overlaps(p, g) for g in doc.timexes)]
     preds = [p for p in preds if p.span.start < doc.annotated_end]
     score.gold += len(golds)
     score.pred += len(preds)
@@ -85,15 +84,16 @@ def score_doc(doc: MeantimeDoc, preds: list[TimeExpr], score: Score, dct: bool) 
         score.value_ok += p.value.timex == g.value
         score.type_ok += p.type == g.type
         if p.value.timex != g.value or p.type != g.type:
-            score.errors.append(f"{doc.name[:30]:30} {g.text!r:32} gold {g.type}:{g.value}"
-                                f"  pred {p.span.text!r} {p.type}:{p.value.timex}")
+            score.errors.append(
+                f"{doc.name[:30]:30} {g.text!r:32} gold {g.type}:{g.value}"
+                f"  pred {p.span.text!r} {p.type}:{p.value.timex}"
+            )
     for g in golds:
         if not any(_overlaps(p, g) for p in preds):
             score.errors.append(f"{doc.name[:30]:30} MISSED {g.text!r} {g.type}:{g.value}")
     for p in preds:
         if not any(_overlaps(p, g) for g in golds):
-            score.errors.append(f"{doc.name[:30]:30} SPURIOUS {p.span.text!r} "
-                                f"{p.type}:{p.value.timex}")
+            score.errors.append(f"{doc.name[:30]:30} SPURIOUS {p.span.text!r} {p.type}:{p.value.timex}")
 
 
 def _prf(tp_p: int, pred: int, tp_g: int, gold: int) -> tuple[float, float, float]:
@@ -107,15 +107,16 @@ def report(score: Score) -> str:
     rp, rr, rf = _prf(score.relaxed_pred, score.pred, score.relaxed_gold, score.gold)
     sp, sr, sf = _prf(score.strict, score.pred, score.strict, score.gold)
     pairs = score.pairs or 1
-    return "\n".join([
-        f"gold TIMEX3: {score.gold}   predicted: {score.pred}",
-        f"relaxed (overlap)  P {rp:.3f}  R {rr:.3f}  F1 {rf:.3f}",
-        f"strict (exact)     P {sp:.3f}  R {sr:.3f}  F1 {sf:.3f}",
-        f"value accuracy over {score.pairs} matched pairs: {score.value_ok / pairs:.3f}"
-        f" ({score.value_ok}/{score.pairs})",
-        f"type accuracy over matched pairs: {score.type_ok / pairs:.3f}"
-        f" ({score.type_ok}/{score.pairs})",
-    ])
+    return "\n".join(
+        [
+            f"gold TIMEX3: {score.gold}   predicted: {score.pred}",
+            f"relaxed (overlap)  P {rp:.3f}  R {rr:.3f}  F1 {rf:.3f}",
+            f"strict (exact)     P {sp:.3f}  R {sr:.3f}  F1 {sf:.3f}",
+            f"value accuracy over {score.pairs} matched pairs: {score.value_ok / pairs:.3f}"
+            f" ({score.value_ok}/{score.pairs})",
+            f"type accuracy over matched pairs: {score.type_ok / pairs:.3f} ({score.type_ok}/{score.pairs})",
+        ]
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -24,8 +24,30 @@ from datetime import date
 from pathlib import Path
 
 LQUOTE, RQUOTE, LDQUOTE, RDQUOTE = "\u2018", "\u2019", "\u201c", "\u201d"
-NO_SPACE_BEFORE = {",", ".", ";", ":", "!", "?", ")", "]", "}", "%", "...",
-                   "'s", "'S", "n't", "'ve", "'re", "'ll", "'d", "'m", "''", RDQUOTE, RQUOTE}
+NO_SPACE_BEFORE = {
+    ",",
+    ".",
+    ";",
+    ":",
+    "!",
+    "?",
+    ")",
+    "]",
+    "}",
+    "%",
+    "...",
+    "'s",
+    "'S",
+    "n't",
+    "'ve",
+    "'re",
+    "'ll",
+    "'d",
+    "'m",
+    "''",
+    RDQUOTE,
+    RQUOTE,
+}
 NO_SPACE_AFTER = {"(", "[", "{", "$", "US$", "£", "€", "``", LDQUOTE, LQUOTE, "#"}
 SENTENCE_END = (".", "!", "?", '"', "''", RDQUOTE, RQUOTE, ")")
 
@@ -117,8 +139,7 @@ def rebuild_text(tokens: list[tuple[str, int, str]]) -> tuple[str, dict[str, tup
     return "".join(parts), spans
 
 
-def sentence_spans(tokens: list[tuple[str, int, str]],
-                   spans: dict[str, tuple[int, int]]) -> dict[int, tuple[int, int]]:
+def sentence_spans(tokens: list[tuple[str, int, str]], spans: dict[str, tuple[int, int]]) -> dict[int, tuple[int, int]]:
     """Sentence number -> (start, end) character span."""
     out: dict[int, tuple[int, int]] = {}
     for t_id, sent, _ in tokens:
@@ -128,8 +149,7 @@ def sentence_spans(tokens: list[tuple[str, int, str]],
     return out
 
 
-def _annotated_end(root: ET.Element, tokens: list[tuple[str, int, str]],
-                   sents: dict[int, tuple[int, int]]) -> int:
+def _annotated_end(root: ET.Element, tokens: list[tuple[str, int, str]], sents: dict[int, tuple[int, int]]) -> int:
     """End offset of the last sentence holding a document-level markable.
 
     Document-level markables carry a ``comment`` attribute; the cross-document layer
@@ -166,8 +186,9 @@ def _timexes(root: ET.Element, text: str, spans: dict) -> tuple[list[GoldTimex],
         sp = _span(el, spans)
         if sp is None:
             continue
-        out.append(GoldTimex(el.get("m_id", ""), sp[0], sp[1], text[sp[0]:sp[1]],
-                             el.get("type", ""), value, function))
+        out.append(
+            GoldTimex(el.get("m_id", ""), sp[0], sp[1], text[sp[0] : sp[1]], el.get("type", ""), value, function)
+        )
     return out, dct
 
 
@@ -202,12 +223,19 @@ def _mentions(root: ET.Element, tag: str, kind: str, text: str, spans: dict) -> 
         m_id = el.get("m_id", "")
         target = inst.get(refs.get(m_id, ""))
         attrs = {k: v for k, v in el.attrib.items() if k != "m_id"}
-        out.append(GoldMention(
-            m_id, sp[0], sp[1], text[sp[0]:sp[1]], kind,
-            type=target.get(type_attr) if target is not None else None,
-            instance=refs.get(m_id),
-            external_ref=(target.get("external_ref") or None) if target is not None else None,
-            attrs=attrs))
+        out.append(
+            GoldMention(
+                m_id,
+                sp[0],
+                sp[1],
+                text[sp[0] : sp[1]],
+                kind,
+                type=target.get(type_attr) if target is not None else None,
+                instance=refs.get(m_id),
+                external_ref=(target.get("external_ref") or None) if target is not None else None,
+                attrs=attrs,
+            )
+        )
     return out
 
 
@@ -216,27 +244,29 @@ def _participants(root: ET.Element) -> list[GoldParticipant]:
     for rel in root.iter("HAS_PARTICIPANT"):
         src, tgt = rel.find("source"), rel.find("target")
         if src is not None and tgt is not None:
-            out.append(GoldParticipant(src.get("m_id", ""), tgt.get("m_id", ""),
-                                       rel.get("sem_role", "")))
+            out.append(GoldParticipant(src.get("m_id", ""), tgt.get("m_id", ""), rel.get("sem_role", "")))
     return out
 
 
 def load_file(path: Path) -> MeantimeDoc:
     """Read one MEANTIME XML file."""
     root = ET.parse(path).getroot()
-    tokens = [(t.get("t_id", ""), int(t.get("sentence", "0")), t.text or "")
-              for t in root.iter("token")]
+    tokens = [(t.get("t_id", ""), int(t.get("sentence", "0")), t.text or "") for t in root.iter("token")]
     text, spans = rebuild_text(tokens)
     timexes, dct = _timexes(root, text, spans)
     sents = sentence_spans(tokens, spans)
     return MeantimeDoc(
-        name=root.get("doc_name", path.stem), url=root.get("url", ""), text=text, dct=dct,
+        name=root.get("doc_name", path.stem),
+        url=root.get("url", ""),
+        text=text,
+        dct=dct,
         annotated_end=_annotated_end(root, tokens, sents),
         sentences=[sents[k] for k in sorted(sents)],
         timexes=timexes,
         entities=_mentions(root, "ENTITY_MENTION", "entity", text, spans),
         events=_mentions(root, "EVENT_MENTION", "event", text, spans),
-        participants=_participants(root))
+        participants=_participants(root),
+    )
 
 
 def load_meantime(directory: str | Path) -> list[MeantimeDoc]:

@@ -41,7 +41,9 @@ def corpus() -> list:
     if MEANTIME.is_dir():
         from meantime import load_meantime
 
-        articles += [ArticleInput(id=f"m{n}", text=d.text, published=d.dct) for n, d in enumerate(load_meantime(MEANTIME))]
+        articles += [
+            ArticleInput(id=f"m{n}", text=d.text, published=d.dct) for n, d in enumerate(load_meantime(MEANTIME))
+        ]
     return articles
 
 
@@ -63,7 +65,9 @@ def main() -> None:
     texts = [a.text for a in articles]
     bare = timed(lambda: list(extractor.nlp.pipe(texts)))
     ours = timed(lambda: list(extractor.extract_many(articles)))
-    print(f"extraction  {words / ours:8.0f} words/s   bare spaCy {words / bare:8.0f} words/s   ratio {ours / bare:.2f}x")
+    print(
+        f"extraction  {words / ours:8.0f} words/s   bare spaCy {words / bare:8.0f} words/s   ratio {ours / bare:.2f}x"
+    )
 
     with tempfile.TemporaryDirectory() as tmp:
         store = GraphStore(str(Path(tmp) / "kg"))
@@ -79,8 +83,10 @@ def main() -> None:
             memory.graph(g).add((s, p, o))
         prepared = prepareQuery(query)
         rdflib_engine = timed(lambda: list(memory.query(prepared)), repeat=3)
-        print(f"timeline    oxigraph {oxigraph * 1000:7.1f} ms   rdflib engine {rdflib_engine * 1000:7.1f} ms   "
-              f"ratio {rdflib_engine / oxigraph:.1f}x slower without Oxigraph ({len(store)} quads)")
+        print(
+            f"timeline    oxigraph {oxigraph * 1000:7.1f} ms   rdflib engine {rdflib_engine * 1000:7.1f} ms   "
+            f"ratio {rdflib_engine / oxigraph:.1f}x slower without Oxigraph ({len(store)} quads)"
+        )
         store.close()
 
 

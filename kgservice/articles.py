@@ -37,7 +37,7 @@ def parse_date(value: str | date | None, what: str = "date") -> date | None:
         return datetime.fromisoformat(text.replace("Z", "+00:00")).date()
     except ValueError:
         pass
-    import dateparser
+    import dateparser  # type: ignore[import-untyped]
 
     parsed = dateparser.parse(text, settings={"STRICT_PARSING": True, "REQUIRE_PARTS": ["day", "month", "year"]})
     if parsed is None:
@@ -193,7 +193,7 @@ def _from_html(html: str, stem: str, meta: Mapping[str, Any]) -> ArticleInput:
 
 def _from_mapping(data: Any, stem: str, meta: Mapping[str, Any]) -> ArticleInput:
     if not isinstance(data, dict):
-        raise InputError("expected a JSON object with a \"text\" field")
+        raise InputError('expected a JSON object with a "text" field')
     text = data.get("text")
     if not isinstance(text, str) or not text.strip():
         raise InputError('missing or empty "text" field')

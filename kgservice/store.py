@@ -8,9 +8,9 @@ article's graph is replaced or removed in a single transaction.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import IO, Any
 
 import pyoxigraph as ox
 from oxrdflib import OxigraphStore
@@ -113,7 +113,7 @@ class GraphStore:
     def __len__(self) -> int:
         return len(self._inner)
 
-    def dump(self, fmt: str, graph: URIRef | None = None, output: io.BufferedIOBase | None = None) -> bytes | None:
+    def dump(self, fmt: str, graph: URIRef | None = None, output: IO[bytes] | None = None) -> bytes | None:
         """Serialise the dataset, or one graph, with Oxigraph's writers.
 
         A triple format (Turtle, N-Triples, JSON-LD, RDF/XML) of the whole store gets the
@@ -167,7 +167,7 @@ class GraphStore:
             self.replace_graph(ONTOLOGY_GRAPH, ontology)
 
 
-def from_ox(term: object) -> Node:
+def from_ox(term: object) -> Any:
     """An Oxigraph term as rdflib's, with ``xsd:string`` literals as plain literals (as rdflib writes them)."""
     node = _from_ox(term)  # type: ignore[arg-type]
     if isinstance(node, Literal) and node.datatype == XSD.string:
@@ -199,19 +199,16 @@ def _to_rdflib(raw: object) -> Result:
         variables = [Variable(v.value) for v in raw.variables]
         result.vars = variables
         result.bindings = [
-            {var: from_ox(value) for var, value in zip(variables, solution) if value is not None} for solution in raw
+            {var: from_ox(value) for var, value in zip(variables, solution, strict=False) if value is not None}  # type: ignore[misc]
+            for solution in raw
         ]
         return result
     result = Result("CONSTRUCT")
     graph = Graph()
     bind_prefixes(graph)
-    graph += (from_ox(t) for t in raw)  # type: ignore[union-attr]
+    graph += (from_ox(t) for t in raw)  # type: ignore[misc, attr-defined]
     result.graph = graph
     return result
-
-
-
-
 
 
 def iter_quads(store: GraphStore) -> Iterator[tuple[Node, Node, Node, Node]]:

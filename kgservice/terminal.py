@@ -27,7 +27,9 @@ class IngestSummary:
         """One summary line."""
         done = sum(self.outcomes.values())
         parts = ", ".join(f"{n} {k}" for k, n in self.outcomes.items())
-        return f"ingested {done} article{'s' * (done != 1)} ({parts}), {len(self.failures)} failed; {self.triples} triples"
+        return (
+            f"ingested {done} article{'s' * (done != 1)} ({parts}), {len(self.failures)} failed; {self.triples} triples"
+        )
 
 
 def ingest_with_progress(store: Any, settings: Any, inputs: Iterable[tuple[Path, Any]], replace: bool) -> IngestSummary:

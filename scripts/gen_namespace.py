@@ -48,9 +48,7 @@ def kg_terms(graph: Graph) -> dict[URIRef, list[str]]:
         types = set(graph.objects(subject, RDF.type))
         kind = next((k for k, _ in SECTIONS if k in types), None)
         if kind is None:
-            raise SystemExit(
-                f"{subject} has no type among {[str(k) for k, _ in SECTIONS]}"
-            )
+            raise SystemExit(f"{subject} has no type among {[str(k) for k, _ in SECTIONS]}")
         found[kind].append(local_name(subject))
     return {kind: sorted(names) for kind, names in found.items()}
 
@@ -69,9 +67,7 @@ def describe(graph: Graph, name: str) -> list[str]:
     if comment is None:
         raise SystemExit(f"kg:{name} has no rdfs:comment")
     text = " ".join(str(comment).split())
-    return textwrap.wrap(
-        text, width=84, initial_indent="    #: ", subsequent_indent="    #: "
-    )
+    return textwrap.wrap(text, width=84, initial_indent="    #: ", subsequent_indent="    #: ")
 
 
 def render(graph: Graph) -> str:
@@ -108,9 +104,7 @@ def splice(source: str, generated: str) -> str:
 def main(argv: list[str] | None = None) -> int:
     """Rewrite (or with ``--check`` compare) the generated section of namespaces.py."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--check", action="store_true", help="only report whether it is up to date"
-    )
+    parser.add_argument("--check", action="store_true", help="only report whether it is up to date")
     args = parser.parse_args(argv)
     current = TARGET.read_text(encoding="utf-8")
     wanted = splice(current, render(Graph().parse(ONTOLOGY, format="turtle")))

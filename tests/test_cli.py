@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 
+import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
-import pyoxigraph as ox
 from rdflib import Graph
 
 from kgservice.cli import main
 from kgservice.store import GraphStore, iter_quads
-
 
 OX_FORMATS = {"trig": ox.RdfFormat.TRIG, "nquads": ox.RdfFormat.N_QUADS}
 

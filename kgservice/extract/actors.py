@@ -13,7 +13,8 @@ import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from spacy.tokens import Doc, Span as SpacySpan, Token
+from spacy.tokens import Doc, Token
+from spacy.tokens import Span as SpacySpan
 
 from kgservice.extract import lexicon
 from kgservice.extract.records import Actor, Span
@@ -96,7 +97,7 @@ def _mention(ent: SpacySpan) -> tuple[Span, str, str] | None:
 
 
 def _apposition_is_organisation(ent: SpacySpan) -> bool:
-    """"Rodong Sinmun, a publication…": an apposition headed by an organisation noun."""
+    """ "Rodong Sinmun, a publication…": an apposition headed by an organisation noun."""
     nouns = lexicon.organisation_nouns()
     return any(t.dep_ == "appos" and t.lemma_.lower() in nouns for t in ent.root.children)
 
@@ -106,7 +107,7 @@ def _is_title(token: Token) -> bool:
 
 
 def _inside_title_phrase(token: Token) -> bool:
-    """"State" in "Secretary of State": an office name, not an organisation mention."""
+    """ "State" in "Secretary of State": an office name, not an organisation mention."""
     prev = token.nbor(-1) if token.i > 0 else None
     before = token.nbor(-2) if token.i > 1 else None
     return bool(prev is not None and prev.lower_ == "of" and before is not None and _is_title(before))
@@ -125,7 +126,7 @@ def _roles(doc: Doc, ent: SpacySpan) -> list[str]:
 
 
 def _appositive_text(head: Token) -> str:
-    """"the CEO of Apple, who…" → "CEO of Apple": the head, its modifiers and an "of" phrase."""
+    """ "the CEO of Apple, who…" → "CEO of Apple": the head, its modifiers and an "of" phrase."""
     words = [t for t in head.lefts if t.dep_ not in ("det", "punct", "poss")]
     words.append(head)
     for child in head.rights:
@@ -137,7 +138,7 @@ def _appositive_text(head: Token) -> str:
 
 
 def _premodifier_role(doc: Doc, ent: SpacySpan) -> str | None:
-    """"White House press secretary Sarah Huckabee Sanders" → "White House press secretary"."""
+    """ "White House press secretary Sarah Huckabee Sanders" → "White House press secretary"."""
     tokens: list[Token] = []
     i = ent.start - 1
     while i >= 0 and doc[i].dep_ in ("compound", "amod", "nmod", "prep", "pobj", "npadvmod") and not doc[i].is_punct:

@@ -21,7 +21,7 @@ _QUOTE = re.compile(r"“[^”]{2,}”|\"[^\"]{2,}\"")
 def find_assertions(doc: Doc, actor_index: dict[int, str], person_ids: set[str]) -> list[Assertion]:
     """Assertions of one document, in text order."""
     quotes = [(m.start(), m.end()) for m in _QUOTE.finditer(doc.text)]
-    found = []
+    found: list[Assertion] = []
     for token in doc:
         if not token._.kg_reporting or not _is_report(token):
             continue
@@ -114,9 +114,9 @@ def _inside_quote(span: Span, quotes: list[tuple[int, int]]) -> bool:
 def _trim(doc: Doc, start: int, end: int) -> Span:
     """Strip surrounding spaces, quotation marks and final punctuation from a content span."""
     text = doc.text
-    while start < end and (text[start].isspace() or text[start] in "“\"‘"):
+    while start < end and (text[start].isspace() or text[start] in '“"‘'):
         start += 1
-    while end > start and (text[end - 1].isspace() or text[end - 1] in "”\"’.,;:"):
+    while end > start and (text[end - 1].isspace() or text[end - 1] in '”"’.,;:'):
         end -= 1
     return Span(start, end, text[start:end])
 

@@ -20,8 +20,15 @@ from kgservice.extract.records import Actor, Event, Participant, Span, TimeExpr
 ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8}
 NEXT_WORDS = {"another", "next", "new", "further", "upcoming"}
 LIGHT_VERBS = {"have", "hold", "host", "attend", "seek", "want", "plan", "arrange", "schedule", "give", "offer"}
-PARTICIPANT_PREPS = {"between": "participant", "with": "participant", "among": "participant", "of": "participant",
-                     "by": "agent", "from": "agent", "to": "patient"}
+PARTICIPANT_PREPS = {
+    "between": "participant",
+    "with": "participant",
+    "among": "participant",
+    "of": "participant",
+    "by": "agent",
+    "from": "agent",
+    "to": "patient",
+}
 CORE_ARGUMENTS = {"nsubj", "nsubjpass", "dobj", "attr", "ROOT"}
 STATUS_RANK = ("Occurred", "Ongoing", "Planned", "Denied", "Possible", "Hypothetical")
 
@@ -61,9 +68,11 @@ def find_events(doc: Doc, actors: list[Actor], actor_index: dict[int, str], time
 
 
 def _modifies_same_event(token: Token) -> bool:
-    """"the agreement signed in Singapore": the verb describes the noun's event, not a second one."""
+    """ "the agreement signed in Singapore": the verb describes the noun's event, not a second one."""
     head = token.head
-    return token.dep_ in ("acl", "relcl") and head._.kg_event is not None and head._.kg_event.cls == token._.kg_event.cls
+    return (
+        token.dep_ in ("acl", "relcl") and head._.kg_event is not None and head._.kg_event.cls == token._.kg_event.cls
+    )
 
 
 def _is_anchored(mention: EventMention) -> bool:
@@ -184,8 +193,8 @@ def noun_phrase_tokens(head: Token) -> list[Token]:
 
 
 def _place_via_clause(token: Token, actor_index: dict[int, str]) -> list[tuple[str, str]]:
-    """"the agreement signed in Singapore": a place given by the clause that modifies the trigger."""
-    pairs = []
+    """ "the agreement signed in Singapore": a place given by the clause that modifies the trigger."""
+    pairs: list[tuple[str, str]] = []
     for clause in (c for c in token.children if c.dep_ in ("acl", "relcl")):
         for prep in (c for c in clause.children if c.dep_ == "prep" and c.lower_ in ("in", "at")):
             pairs.extend(("place", actor_index[o.i]) for o in _objects(prep) if o.i in actor_index)
@@ -198,7 +207,7 @@ def _ordinal(token: Token) -> tuple[int | None, bool]:
         word = child.lower_
         if word in ORDINALS:
             ordinal = ORDINALS[word]
-        elif word in NEXT_WORDS and child.dep_ in ("det", "amod") or word == "again":
+        elif (word in NEXT_WORDS and child.dep_ in ("det", "amod")) or word == "again":
             is_next = True
     return ordinal, is_next
 
@@ -265,7 +274,7 @@ def _clause_markers(verb: Token) -> set[str]:
 
 
 def _compatible(a: EventMention, b: EventMention) -> bool:
-    if a.cls != b.cls or a.status == "Occurred" and b.status in ("Planned", "Possible"):
+    if a.cls != b.cls or (a.status == "Occurred" and b.status in ("Planned", "Possible")):
         return False
     if a.ordinal and b.ordinal and a.ordinal != b.ordinal:
         return False
@@ -277,7 +286,7 @@ def _compatible(a: EventMention, b: EventMention) -> bool:
     same_series = (a.ordinal or a.is_next) and (b.ordinal or b.is_next)
     if pa and pb and not pa & pb and not same_series:
         return False
-    return bool(same_series or (a.token.lemma_ == b.token.lemma_ and (pa & pb or a.place and a.place == b.place)))
+    return bool(same_series or (a.token.lemma_ == b.token.lemma_ and (pa & pb or (a.place and a.place == b.place))))
 
 
 def _merge(mentions: list[EventMention]) -> list[list[EventMention]]:
@@ -323,9 +332,7 @@ def _event(group: list[EventMention], labels: dict[str, str]) -> Event:
 def event_label(token: Token, ordinal: int | None, participants: list[Participant], labels: dict[str, str]) -> str:
     """A readable label: "Second meeting of Trump and Kim Jong Un", "Singapore summit"."""
     doc = token.doc
-    modifiers = [
-        doc[c.left_edge.i : c.i + 1].text for c in token.lefts if c.dep_ == "compound" and c.pos_ == "PROPN"
-    ]
+    modifiers = [doc[c.left_edge.i : c.i + 1].text for c in token.lefts if c.dep_ == "compound" and c.pos_ == "PROPN"]
     words = ([_ordinal_word(ordinal)] if ordinal else []) + modifiers + [token.lemma_.lower()]
     names = [labels[p.actor] for p in participants if p.actor in labels and labels[p.actor] not in modifiers]
     label = " ".join(words)

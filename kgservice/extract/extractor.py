@@ -92,7 +92,7 @@ def link_assertions(
 
 
 def _host_event(cue_token: object, by_token: dict[int, Event]) -> Event | None:
-    """"In an interview with Reuters, Trump indicated…": the event the cue verb is said within."""
+    """ "In an interview with Reuters, Trump indicated…": the event the cue verb is said within."""
     if cue_token is None:
         return None
     for prep in (c for c in cue_token.children if c.dep_ == "prep"):  # type: ignore[attr-defined]

@@ -43,89 +43,327 @@ from kgservice.extract.records import Span, TimeExpr, TimeValue
 # --------------------------------------------------------------------------- words
 
 MONTHS = {
-    "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4,
-    "apr": 4, "may": 5, "june": 6, "jun": 6, "july": 7, "jul": 7, "august": 8, "aug": 8,
-    "september": 9, "sep": 9, "sept": 9, "october": 10, "oct": 10, "november": 11,
-    "nov": 11, "december": 12, "dec": 12,
+    "january": 1,
+    "jan": 1,
+    "february": 2,
+    "feb": 2,
+    "march": 3,
+    "mar": 3,
+    "april": 4,
+    "apr": 4,
+    "may": 5,
+    "june": 6,
+    "jun": 6,
+    "july": 7,
+    "jul": 7,
+    "august": 8,
+    "aug": 8,
+    "september": 9,
+    "sep": 9,
+    "sept": 9,
+    "october": 10,
+    "oct": 10,
+    "november": 11,
+    "nov": 11,
+    "december": 12,
+    "dec": 12,
 }
 WEEKDAYS = {
-    "monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4,
-    "saturday": 5, "sunday": 6,
+    "monday": 0,
+    "tuesday": 1,
+    "wednesday": 2,
+    "thursday": 3,
+    "friday": 4,
+    "saturday": 5,
+    "sunday": 6,
 }
 SEASONS = {"spring": "SP", "summer": "SU", "fall": "FA", "autumn": "FA", "winter": "WI"}
 SEASON_ORDER = ("SP", "SU", "FA", "WI")
 SEASON_START = {"SP": 3, "SU": 6, "FA": 9, "WI": 12}
 PARTS_OF_DAY = {"morning": "MO", "afternoon": "AF", "evening": "EV", "night": "NI"}
 NUMBER_WORDS = {
-    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
-    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
-    "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17,
-    "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,
-    "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100,
-    "a hundred": 100, "a couple of": 2, "couple of": 2, "a dozen": 12, "dozen": 12,
-    "half a": 0.5, "half an": 0.5,
+    "a": 1,
+    "an": 1,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
+    "hundred": 100,
+    "a hundred": 100,
+    "a couple of": 2,
+    "couple of": 2,
+    "a dozen": 12,
+    "dozen": 12,
+    "half a": 0.5,
+    "half an": 0.5,
 }
 ORDINALS = {
-    "first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4,
-    "4th": 4, "final": 4, "last": 4,
+    "first": 1,
+    "1st": 1,
+    "second": 2,
+    "2nd": 2,
+    "third": 3,
+    "3rd": 3,
+    "fourth": 4,
+    "4th": 4,
+    "final": 4,
+    "last": 4,
 }
-VAGUE_QUANTITIES = ("several", "many", "a few", "few", "some", "numerous", "a number of",
-                    "the past few", "the last few", "the next few", "recent", "past few",
-                    "last few", "next few", "coming", "the coming")
+VAGUE_QUANTITIES = (
+    "several",
+    "many",
+    "a few",
+    "few",
+    "some",
+    "numerous",
+    "a number of",
+    "the past few",
+    "the last few",
+    "the next few",
+    "recent",
+    "past few",
+    "last few",
+    "next few",
+    "coming",
+    "the coming",
+)
 # unit -> (is a time-of-day unit, TIMEX letter, multiplier)
 UNITS = {
-    "second": (True, "S", 1), "minute": (True, "M", 1), "hour": (True, "H", 1),
-    "day": (False, "D", 1), "night": (False, "D", 1), "week": (False, "W", 1),
-    "fortnight": (False, "W", 2), "month": (False, "M", 1), "quarter": (False, "M", 3),
-    "year": (False, "Y", 1), "decade": (False, "Y", 10), "century": (False, "Y", 100),
+    "second": (True, "S", 1),
+    "minute": (True, "M", 1),
+    "hour": (True, "H", 1),
+    "day": (False, "D", 1),
+    "night": (False, "D", 1),
+    "week": (False, "W", 1),
+    "fortnight": (False, "W", 2),
+    "month": (False, "M", 1),
+    "quarter": (False, "M", 3),
+    "year": (False, "Y", 1),
+    "decade": (False, "Y", 10),
+    "century": (False, "Y", 100),
 }
 UNIT_PLURALS = {"centuries": "century"}
 VAGUE_UNIT_CODES = {"decade": "DE", "century": "CE"}
-PRESENT_REFS = ("now", "right now", "currently", "presently", "nowadays", "at present",
-                "present", "the present", "at the moment", "at this time", "these days",
-                "for now", "as of now", "by now", "until now", "up to now",
-                "the present day")
-PAST_REFS = ("recently", "more recently", "most recently", "until recently", "lately",
-             "previously", "formerly", "in the past", "the past", "long ago", "years ago",
-             "some time ago", "in recent years", "in recent months", "in recent weeks",
-             "in recent days", "in recent times", "recent years", "recent months",
-             "recent weeks", "recent days", "earlier", "once upon a time")
-FUTURE_REFS = ("in the future", "the future", "in future", "soon", "sooner", "later",
-               "shortly", "in the near future", "the near future", "someday", "some day",
-               "at a later date", "a later date", "at a later time",
-               "a later time", "later on", "in the coming days", "in the coming weeks",
-               "in the coming months", "in the coming years", "the coming days",
-               "the coming weeks", "the coming months", "the coming years",
-               "in the days ahead", "in the weeks ahead", "in the months ahead",
-               "in the years ahead", "eventually")
+PRESENT_REFS = (
+    "now",
+    "right now",
+    "currently",
+    "presently",
+    "nowadays",
+    "at present",
+    "present",
+    "the present",
+    "at the moment",
+    "at this time",
+    "these days",
+    "for now",
+    "as of now",
+    "by now",
+    "until now",
+    "up to now",
+    "the present day",
+)
+PAST_REFS = (
+    "recently",
+    "more recently",
+    "most recently",
+    "until recently",
+    "lately",
+    "previously",
+    "formerly",
+    "in the past",
+    "the past",
+    "long ago",
+    "years ago",
+    "some time ago",
+    "in recent years",
+    "in recent months",
+    "in recent weeks",
+    "in recent days",
+    "in recent times",
+    "recent years",
+    "recent months",
+    "recent weeks",
+    "recent days",
+    "earlier",
+    "once upon a time",
+)
+FUTURE_REFS = (
+    "in the future",
+    "the future",
+    "in future",
+    "soon",
+    "sooner",
+    "later",
+    "shortly",
+    "in the near future",
+    "the near future",
+    "someday",
+    "some day",
+    "at a later date",
+    "a later date",
+    "at a later time",
+    "a later time",
+    "later on",
+    "in the coming days",
+    "in the coming weeks",
+    "in the coming months",
+    "in the coming years",
+    "the coming days",
+    "the coming weeks",
+    "the coming months",
+    "the coming years",
+    "in the days ahead",
+    "in the weeks ahead",
+    "in the months ahead",
+    "in the years ahead",
+    "eventually",
+)
 # the referent words that are relative to the narrative, not to the document date
 NARRATIVE_REFS = ("later", "later on", "earlier", "soon", "shortly", "eventually")
 SET_WORDS = {
-    "annual": "P1Y", "annually": "P1Y", "yearly": "P1Y", "monthly": "P1M",
-    "weekly": "P1W", "daily": "P1D", "nightly": "P1D", "hourly": "PT1H",
-    "quarterly": "P3M", "biannual": "P6M", "semiannual": "P6M", "biennial": "P2Y",
+    "annual": "P1Y",
+    "annually": "P1Y",
+    "yearly": "P1Y",
+    "monthly": "P1M",
+    "weekly": "P1W",
+    "daily": "P1D",
+    "nightly": "P1D",
+    "hourly": "PT1H",
+    "quarterly": "P3M",
+    "biannual": "P6M",
+    "semiannual": "P6M",
+    "biennial": "P2Y",
     "fortnightly": "P2W",
 }
 HOLIDAYS = {
-    "christmas": (12, 25), "christmas day": (12, 25), "christmas eve": (12, 24),
-    "new year's day": (1, 1), "new year's eve": (12, 31), "halloween": (10, 31),
-    "valentine's day": (2, 14), "independence day": (7, 4), "the fourth of july": (7, 4),
+    "christmas": (12, 25),
+    "christmas day": (12, 25),
+    "christmas eve": (12, 24),
+    "new year's day": (1, 1),
+    "new year's eve": (12, 31),
+    "halloween": (10, 31),
+    "valentine's day": (2, 14),
+    "independence day": (7, 4),
+    "the fourth of july": (7, 4),
     "boxing day": (12, 26),
 }
-TIME_ZONES = ("et", "est", "edt", "ct", "cst", "cdt", "mt", "mst", "mdt", "pt", "pst",
-              "pdt", "gmt", "utc", "bst", "cet", "cest", "kst", "jst", "local time",
-              "eastern", "pacific", "central", "local", "time")
-LEADING_WORDS = ("on", "in", "at", "by", "since", "until", "till", "from", "during", "for",
-                 "of", "before", "after", "as of", "through", "throughout", "within",
-                 "about", "around", "approximately", "nearly", "almost", "roughly",
-                 "more than", "less than", "at least", "up to", "over", "just", "only",
-                 "some time in", "sometime in", "some time", "sometime", "as early as",
-                 "as late as", "no later than", "as recently as", "starting",
-                 "beginning", "the whole of", "all of", "between")
-MODIFIERS = ("earlier", "later", "early", "late", "mid", "the beginning of",
-             "the start of", "the end of", "the middle of", "the rest of",
-             "the remainder of", "beginning of", "start of", "end of", "middle of",
-             "the first days of", "the last days of", "the turn of", "the close of")
+TIME_ZONES = (
+    "et",
+    "est",
+    "edt",
+    "ct",
+    "cst",
+    "cdt",
+    "mt",
+    "mst",
+    "mdt",
+    "pt",
+    "pst",
+    "pdt",
+    "gmt",
+    "utc",
+    "bst",
+    "cet",
+    "cest",
+    "kst",
+    "jst",
+    "local time",
+    "eastern",
+    "pacific",
+    "central",
+    "local",
+    "time",
+)
+LEADING_WORDS = (
+    "on",
+    "in",
+    "at",
+    "by",
+    "since",
+    "until",
+    "till",
+    "from",
+    "during",
+    "for",
+    "of",
+    "before",
+    "after",
+    "as of",
+    "through",
+    "throughout",
+    "within",
+    "about",
+    "around",
+    "approximately",
+    "nearly",
+    "almost",
+    "roughly",
+    "more than",
+    "less than",
+    "at least",
+    "up to",
+    "over",
+    "just",
+    "only",
+    "some time in",
+    "sometime in",
+    "some time",
+    "sometime",
+    "as early as",
+    "as late as",
+    "no later than",
+    "as recently as",
+    "starting",
+    "beginning",
+    "the whole of",
+    "all of",
+    "between",
+)
+MODIFIERS = (
+    "earlier",
+    "later",
+    "early",
+    "late",
+    "mid",
+    "the beginning of",
+    "the start of",
+    "the end of",
+    "the middle of",
+    "the rest of",
+    "the remainder of",
+    "beginning of",
+    "start of",
+    "end of",
+    "middle of",
+    "the first days of",
+    "the last days of",
+    "the turn of",
+    "the close of",
+)
 
 # ---------------------------------------------------------------------- patterns
 
@@ -140,8 +378,10 @@ WEEKDAY_RE = _alt(WEEKDAYS)
 SEASON_RE = _alt(SEASONS)
 UNIT_RE = _alt(list(UNITS) + list(UNIT_PLURALS))
 NUM_WORD_RE = _alt([w for w in NUMBER_WORDS if w not in ("a", "an")])
-NUM_RE = (rf"\d{{1,3}}(?:,\d{{3}})+|\d+(?:\.\d+)?|(?:{NUM_WORD_RE})(?:[ -](?:{NUM_WORD_RE}))?"
-          r"|an?")
+NUM_RE = (
+    rf"\d{{1,3}}(?:,\d{{3}})+|\d+(?:\.\d+)?|(?:{NUM_WORD_RE})(?:[ -](?:{NUM_WORD_RE}))?"
+    r"|an?"
+)
 VAGUE_RE = _alt(VAGUE_QUANTITIES)
 PART_RE = _alt(PARTS_OF_DAY)
 YEAR_RE = r"(?<![\d.,$])(1[0-9]{3}|2[0-9]{3})(?![\d%])"
@@ -161,8 +401,7 @@ def _day(d: date) -> TimeValue:
 
 def _month(year: int, month: int) -> TimeValue:
     last = calendar.monthrange(year, month)[1]
-    return TimeValue(f"{year:04d}-{month:02d}", "month", date(year, month, 1),
-                     date(year, month, last))
+    return TimeValue(f"{year:04d}-{month:02d}", "month", date(year, month, 1), date(year, month, last))
 
 
 def _year(year: int) -> TimeValue:
@@ -178,8 +417,7 @@ def _week(d: date) -> TimeValue:
 def _weekend(d: date) -> TimeValue:
     iso = d.isocalendar()
     saturday = d - timedelta(days=d.weekday()) + timedelta(days=5)
-    return TimeValue(f"{iso[0]:04d}-W{iso[1]:02d}-WE", "week", saturday,
-                     saturday + timedelta(1))
+    return TimeValue(f"{iso[0]:04d}-W{iso[1]:02d}-WE", "week", saturday, saturday + timedelta(1))
 
 
 def _season(year: int, code: str) -> TimeValue:
@@ -191,25 +429,21 @@ def _season(year: int, code: str) -> TimeValue:
 
 def _quarter(year: int, q: int) -> TimeValue:
     first = 3 * (q - 1) + 1
-    return TimeValue(f"{year:04d}-Q{q}", "quarter", date(year, first, 1),
-                     _month(year, first + 2).latest)
+    return TimeValue(f"{year:04d}-Q{q}", "quarter", date(year, first, 1), _month(year, first + 2).latest)
 
 
 def _half(year: int, h: int) -> TimeValue:
-    start, end = (date(year, 1, 1), date(year, 6, 30)) if h == 1 else (
-        date(year, 7, 1), date(year, 12, 31))
+    start, end = (date(year, 1, 1), date(year, 6, 30)) if h == 1 else (date(year, 7, 1), date(year, 12, 31))
     return TimeValue(f"{year:04d}-H{h}", "half", start, end)
 
 
 def _decade(prefix: int) -> TimeValue:
-    return TimeValue(f"{prefix:03d}", "decade", date(prefix * 10, 1, 1),
-                     date(prefix * 10 + 9, 12, 31))
+    return TimeValue(f"{prefix:03d}", "decade", date(prefix * 10, 1, 1), date(prefix * 10 + 9, 12, 31))
 
 
 def _century(prefix: int) -> TimeValue:
     start = max(prefix * 100, 1)
-    return TimeValue(f"{prefix:02d}", "century", date(start, 1, 1),
-                     date(prefix * 100 + 99, 12, 31))
+    return TimeValue(f"{prefix:02d}", "century", date(start, 1, 1), date(prefix * 100 + 99, 12, 31))
 
 
 def _with_time(day: TimeValue, suffix: str) -> TimeValue:
@@ -331,13 +565,13 @@ DURATION_RE = re.compile(
     rf"^(?P<the>the )?(?:(?P<dir>past|last|next|coming|previous|first|final|remaining|"
     rf"entire|whole|full|same|following|recent) )?(?:(?P<vague>{VAGUE_RE}) )?"
     rf"(?:(?P<range>(?:{NUM_RE}) (?:to|or|-) )?(?P<num>{NUM_RE})[ -])?(?P<unit>{UNIT_RE})"
-    rf"(?P<pl>s)?(?:[ -](?:long|period))?$")
-DURATION_DIRS = {"past", "last", "next", "coming", "first", "final", "remaining",
-                 "entire", "whole", "full", "recent"}
+    rf"(?P<pl>s)?(?:[ -](?:long|period))?$"
+)
+DURATION_DIRS = {"past", "last", "next", "coming", "first", "final", "remaining", "entire", "whole", "full", "recent"}
 
 
 def _rule_duration(t: str, ctx: _Ctx) -> Result | None:
-    """"two years", "48 hours", "the past decade", "several months" → DURATION."""
+    """ "two years", "48 hours", "the past decade", "several months" → DURATION."""
     m = DURATION_RE.match(t) or DURATION_RE.match(re.sub(r"^an? ", "", t))
     if not m:
         return None
@@ -361,11 +595,12 @@ def _rule_duration(t: str, ctx: _Ctx) -> Result | None:
 SET_RE = re.compile(
     rf"^(?:(?P<freq>once|twice|thrice|(?:{NUM_RE}) times) )?(?P<q>every|each|per|a|an)"
     rf"(?P<other> other)?(?: (?P<num>{NUM_RE})| (?P<vague>{VAGUE_RE}))? (?P<what>{UNIT_RE}|{WEEKDAY_RE}|"
-    rf"{SEASON_RE}|{PART_RE})s?$")
+    rf"{SEASON_RE}|{PART_RE})s?$"
+)
 
 
 def _rule_set(t: str, ctx: _Ctx) -> Result | None:
-    """"every week", "annually", "twice a year", "every Monday" → SET."""
+    """ "every week", "annually", "twice a year", "every Monday" → SET."""
     if t in SET_WORDS:
         return "SET", TimeValue(SET_WORDS[t], None)
     m = SET_RE.match(t)
@@ -386,11 +621,12 @@ def _rule_set(t: str, ctx: _Ctx) -> Result | None:
 
 AGO_RE = re.compile(
     rf"^(?:(?P<vague>{VAGUE_RE}) |(?P<num>{NUM_RE}) )?(?P<unit>{UNIT_RE})(?P<pl>s)? "
-    r"(?P<dir>ago|from now|hence|earlier|later|before|after)$")
+    r"(?P<dir>ago|from now|hence|earlier|later|before|after)$"
+)
 
 
 def _rule_ago(t: str, ctx: _Ctx) -> Result | None:
-    """"two years ago", "three days from now"; "N days later" needs an anchor: None."""
+    """ "two years ago", "three days from now"; "N days later" needs an anchor: None."""
     m = AGO_RE.match(t)
     if not m:
         return None
@@ -408,8 +644,15 @@ def _rule_ago(t: str, ctx: _Ctx) -> Result | None:
 
 def _shifted(doc: date | None, unit: str, n: int) -> TimeValue:
     """The period ``n`` units away from the document date, at the unit's precision."""
-    precision = {"week": "week", "fortnight": "week", "month": "month", "quarter": "month",
-                 "year": "year", "decade": "year", "century": "year"}.get(unit, "day")
+    precision = {
+        "week": "week",
+        "fortnight": "week",
+        "month": "month",
+        "quarter": "month",
+        "year": "year",
+        "decade": "year",
+        "century": "year",
+    }.get(unit, "day")
     if doc is None:
         return TimeValue(None, precision)
     if unit in ("second", "minute", "hour"):
@@ -428,12 +671,11 @@ def _shifted(doc: date | None, unit: str, n: int) -> TimeValue:
 
 DECADE_RE = re.compile(r"^(?:the )?(?:(?P<c>1[0-9]|20)(?P<d>[0-9])0|'?(?P<s>[0-9])0)'?s$")
 CENTURY_RE = re.compile(r"^(?:the )?(?P<n>\d{1,2})(?:st|nd|rd|th)[ -]century$")
-CENTURY_WORDS = {"nineteenth": 19, "twentieth": 20, "twenty-first": 21, "eighteenth": 18,
-                 "twenty first": 21}
+CENTURY_WORDS = {"nineteenth": 19, "twentieth": 20, "twenty-first": 21, "eighteenth": 18, "twenty first": 21}
 
 
 def _rule_decade(t: str, ctx: _Ctx) -> Result | None:
-    """"the 1990s" → 199, "the '90s" → 199, "the 20th century" → 19."""
+    """ "the 1990s" → 199, "the '90s" → 199, "the 20th century" → 19."""
     m = DECADE_RE.match(t)
     if m:
         if m["s"] is not None:
@@ -457,14 +699,16 @@ def _year_ref(s: str, ctx: _Ctx) -> tuple[bool, int | None]:
     m = re.fullmatch(r"(?:of )?(?:fiscal )?(\d{4})", s)
     if m:
         return True, int(m[1])
-    m = re.fullmatch(r"(?:of )?(?:the|this|the current|last|the last|the previous|next|"
-                     r"the next|the coming|the past) year", s)
+    m = re.fullmatch(
+        r"(?:of )?(?:the|this|the current|last|the last|the previous|next|"
+        r"the next|the coming|the past) year",
+        s,
+    )
     if not m:
         return False, None
     if ctx.doc is None:
         return True, None
-    offset = -1 if re.search(r"last|previous|past", s) else 1 if re.search(
-        r"next|coming", s) else 0
+    offset = -1 if re.search(r"last|previous|past", s) else 1 if re.search(r"next|coming", s) else 0
     return True, ctx.doc.year + offset
 
 
@@ -472,7 +716,7 @@ def _year_ref(s: str, ctx: _Ctx) -> tuple[bool, int | None]:
 
 
 def _rule_modified(t: str, ctx: _Ctx) -> Result | None:
-    """"early 2009", "mid-2011", "earlier this month", "the end of the year": the
+    """ "early 2009", "mid-2011", "earlier this month", "the end of the year": the
     value of the period; "earlier/later this X" is also cut at the document date."""
     m = re.match(rf"^(?:the )?({_alt(MODIFIERS)})[ -](.+)$", t)
     if not m:
@@ -494,9 +738,15 @@ def _rule_modified(t: str, ctx: _Ctx) -> Result | None:
 # ----------------------------------------------------------- rule: day words
 
 
-DAY_OFFSETS = {"today": 0, "yesterday": -1, "tomorrow": 1, "tonight": 0,
-               "the day before yesterday": -2, "the day after tomorrow": 2,
-               "this day": 0}
+DAY_OFFSETS = {
+    "today": 0,
+    "yesterday": -1,
+    "tomorrow": 1,
+    "tonight": 0,
+    "the day before yesterday": -2,
+    "the day after tomorrow": 2,
+    "this day": 0,
+}
 
 
 def _rule_day_word(t: str, ctx: _Ctx) -> Result | None:
@@ -523,7 +773,8 @@ def _rule_day_word(t: str, ctx: _Ctx) -> Result | None:
 
 REL_PERIOD_RE = re.compile(
     r"^(?:the )?(?P<rel>this|last|next|past|previous|coming|current|following|"
-    r"preceding|same|upcoming) (?P<unit>week|weekend|month|year)$")
+    r"preceding|same|upcoming) (?P<unit>week|weekend|month|year)$"
+)
 
 
 def _rule_relative_period(t: str, ctx: _Ctx) -> Result | None:
@@ -537,20 +788,21 @@ def _rule_relative_period(t: str, ctx: _Ctx) -> Result | None:
         return "DATE", TimeValue(None, precision)
     if ctx.doc is None:
         return "DATE", TimeValue(None, precision)
-    step = -1 if rel in ("last", "past", "previous") else 1 if rel in (
-        "next", "coming", "upcoming") else 0
+    step = -1 if rel in ("last", "past", "previous") else 1 if rel in ("next", "coming", "upcoming") else 0
     if unit in ("week", "weekend"):
         d = ctx.doc + timedelta(days=7 * step)
         return "DATE", _week(d) if unit == "week" else _weekend(d)
     return "DATE", _shifted(ctx.doc, unit, step)
 
 
-REL_MONTH_RE = re.compile(rf"^(?P<rel>this|last|next|this past|this coming|the past) "
-                          rf"(?P<month>{MONTH_RE})\.?$")
+REL_MONTH_RE = re.compile(
+    rf"^(?P<rel>this|last|next|this past|this coming|the past) "
+    rf"(?P<month>{MONTH_RE})\.?$"
+)
 
 
 def _rule_relative_month(t: str, ctx: _Ctx) -> Result | None:
-    """"last September", "next March", "this June"."""
+    """ "last September", "next March", "this June"."""
     m = REL_MONTH_RE.match(t)
     if not m:
         return None
@@ -571,13 +823,13 @@ def _rule_relative_month(t: str, ctx: _Ctx) -> Result | None:
 QUARTER_RE = re.compile(
     r"^(?:the )?(?P<fiscal>fiscal )?(?:(?P<ord>first|second|third|fourth|final|1st|2nd|"
     r"3rd|4th)[ -](?P<fiscal2>fiscal )?(?P<kind>quarter|half)|(?P<q>q[1-4]|h[12]))"
-    r"(?:,? (?P<year>.+))?$")
-REL_QUARTER_RE = re.compile(
-    r"^(?:the )?(?P<rel>this|last|next|past|previous|current|coming) quarter$")
+    r"(?:,? (?P<year>.+))?$"
+)
+REL_QUARTER_RE = re.compile(r"^(?:the )?(?P<rel>this|last|next|past|previous|current|coming) quarter$")
 
 
 def _rule_quarter(t: str, ctx: _Ctx) -> Result | None:
-    """"the third quarter", "Q3 2018", "first half of 2019", "last quarter"."""
+    """ "the third quarter", "Q3 2018", "first half of 2019", "last quarter"."""
     rel = REL_QUARTER_RE.match(t)
     if rel:
         return "DATE", _relative_quarter(rel["rel"], ctx)
@@ -616,7 +868,8 @@ def _relative_quarter(rel: str, ctx: _Ctx) -> TimeValue:
 
 SEASON_EXPR_RE = re.compile(
     rf"^(?:(?P<rel>this|last|next|this past|this coming|the|the past|the coming) )?"
-    rf"(?P<season>{SEASON_RE})(?:,? (?:of )?(?P<year>\d{{4}}))?$")
+    rf"(?P<season>{SEASON_RE})(?:,? (?:of )?(?P<year>\d{{4}}))?$"
+)
 
 
 def _season_index(d: date) -> int:
@@ -643,7 +896,7 @@ def _season_target(rel: str | None, code: str, ctx: _Ctx) -> int:
 
 
 def _rule_season(t: str, ctx: _Ctx) -> Result | None:
-    """"this summer", "last winter", "next spring", "summer 2017"."""
+    """ "this summer", "last winter", "next spring", "summer 2017"."""
     m = SEASON_EXPR_RE.match(t)
     if not m:
         return None
@@ -662,7 +915,8 @@ def _rule_season(t: str, ctx: _Ctx) -> Result | None:
 
 WEEKDAY_EXPR_RE = re.compile(
     rf"^(?:(?P<rel>last|this|next|this past|this coming|past|coming) )?"
-    rf"(?P<wd>{WEEKDAY_RE})$")
+    rf"(?P<wd>{WEEKDAY_RE})$"
+)
 
 
 def _weekday_date(wd: int, doc: date, rel: str | None, tense: str | None) -> date:
@@ -683,7 +937,7 @@ def _weekday_date(wd: int, doc: date, rel: str | None, tense: str | None) -> dat
 
 
 def _rule_weekday(t: str, ctx: _Ctx) -> Result | None:
-    """"Monday", "last Friday", "next Tuesday"."""
+    """ "Monday", "last Friday", "next Tuesday"."""
     m = WEEKDAY_EXPR_RE.match(t)
     if not m:
         return None
@@ -694,7 +948,7 @@ def _rule_weekday(t: str, ctx: _Ctx) -> Result | None:
 
 
 def _rule_holiday(t: str, ctx: _Ctx) -> Result | None:
-    """"Christmas", "Christmas 2006", "New Year's Eve"."""
+    """ "Christmas", "Christmas 2006", "New Year's Eve"."""
     m = re.match(rf"^({_alt(HOLIDAYS)})(?:,? (\d{{4}}))?$", t)
     if not m:
         return None
@@ -722,7 +976,8 @@ def _infer_year(month: int, day: int | None, ctx: _Ctx) -> int | None:
 CLOCK_RE = re.compile(
     r"(?<![\d.])(?P<h>\d{1,2})(?:[:.](?P<m>\d{2}))?\s*(?P<ap>a\.?m\b\.?|p\.?m\b\.?)"
     r"|(?<![\d.])(?P<h2>\d{1,2}):(?P<m2>\d{2})(?![\d])"
-    r"|\b(?P<word>noon|midday|midnight)\b|(?P<h3>\d{1,2}) o'clock")
+    r"|\b(?P<word>noon|midday|midnight)\b|(?P<h3>\d{1,2}) o'clock"
+)
 
 
 def _clock(m: re.Match[str]) -> tuple[int, int] | None:
@@ -740,14 +995,14 @@ def _clock(m: re.Match[str]) -> tuple[int, int] | None:
 
 
 def _rule_clock(t: str, ctx: _Ctx) -> Result | None:
-    """"3 p.m.", "15:30 GMT", "noon Monday" → TIME on the named (or document) day."""
+    """ "3 p.m.", "15:30 GMT", "noon Monday" → TIME on the named (or document) day."""
     m = CLOCK_RE.search(t)
     if not m:
         return None
     hm = _clock(m)
     if hm is None:
         return None
-    rest = (t[:m.start()] + " " + t[m.end():]).strip()
+    rest = (t[: m.start()] + " " + t[m.end() :]).strip()
     rest = re.sub(rf"\b(?:{_alt(TIME_ZONES)})\b|\b(?:on|at|in the|of)\b|,", " ", rest)
     rest = re.sub(rf"\b(?:{PART_RE})\b", " ", rest)
     rest = re.sub(r"\s+", " ", rest).strip()
@@ -755,8 +1010,7 @@ def _rule_clock(t: str, ctx: _Ctx) -> Result | None:
         typ, day = _normalize(rest, ctx)
         if day.precision != "day" or typ not in ("DATE", "TIME"):
             return None
-        day = TimeValue(day.timex.split("T")[0] if day.timex else None, "day",
-                        day.earliest, day.latest)
+        day = TimeValue(day.timex.split("T")[0] if day.timex else None, "day", day.earliest, day.latest)
     else:
         day = _day(ctx.doc) if ctx.doc else TimeValue(None, "day")
     return "TIME", _with_time(day, f"T{hm[0]:02d}:{hm[1]:02d}")
@@ -765,9 +1019,36 @@ def _rule_clock(t: str, ctx: _Ctx) -> Result | None:
 # -------------------------------------------------------- rule: explicit dates
 
 
-DATE_FILLERS = {"the", "of", "on", "in", "at", "during", "some", "time", "sometime",
-                "around", "about", "by", "since", "until", "from", "early", "mid", "late",
-                "st", "nd", "rd", "th", "ad", "a", "d", "year", "month", "fiscal"}
+DATE_FILLERS = {
+    "the",
+    "of",
+    "on",
+    "in",
+    "at",
+    "during",
+    "some",
+    "time",
+    "sometime",
+    "around",
+    "about",
+    "by",
+    "since",
+    "until",
+    "from",
+    "early",
+    "mid",
+    "late",
+    "st",
+    "nd",
+    "rd",
+    "th",
+    "ad",
+    "a",
+    "d",
+    "year",
+    "month",
+    "fiscal",
+}
 RANGE_RE = re.compile(r"\d\s*-\s*\d|\b(?:to|and|or|through|between|till|until)\b")
 
 
@@ -776,8 +1057,7 @@ def _only_date_words(t: str) -> bool:
     if RANGE_RE.search(re.sub(r"\b\d{4}-\d{1,2}(?:-\d{1,2})?\b", "", t)):
         return False
     for word in re.findall(r"[a-z]+|\d+(?:st|nd|rd|th)?", t):
-        if not (word in MONTHS or word in WEEKDAYS or word in DATE_FILLERS
-                or word[0].isdigit()):
+        if not (word in MONTHS or word in WEEKDAYS or word in DATE_FILLERS or word[0].isdigit()):
             return False
     return True
 
@@ -800,10 +1080,9 @@ def _explicit_parts(t: str) -> tuple[int | None, int | None, int | None] | None:
     if not month_m:
         return year, None, None
     month = MONTHS[month_m[1]]
-    after = re.match(rf"\.?\s*(?:the\s+)?{DAY_NUM_RE}\b(?!\d)", t[month_m.end():])
-    before = re.search(rf"\b{DAY_NUM_RE}\s+(?:of\s+)?$", t[:month_m.start()])
-    day_s = (after[1] if after and (not years or after[1] != years[0]) else None) or (
-        before[1] if before else None)
+    after = re.match(rf"\.?\s*(?:the\s+)?{DAY_NUM_RE}\b(?!\d)", t[month_m.end() :])
+    before = re.search(rf"\b{DAY_NUM_RE}\s+(?:of\s+)?$", t[: month_m.start()])
+    day_s = (after[1] if after and (not years or after[1] != years[0]) else None) or (before[1] if before else None)
     day = int(day_s) if day_s and 1 <= int(day_s) <= 31 else None
     return year, month, day
 
@@ -814,9 +1093,10 @@ def _dateparser_date(t: str, ctx: _Ctx) -> tuple[datetime | None, str | None]:
 
     base = datetime.combine(ctx.doc or date(2000, 1, 1), datetime.min.time())
     prefer = {"past": "past", "future": "future"}.get(ctx.tense or "", "current_period")
-    parser = DateDataParser(languages=["en"], settings={
-        "RELATIVE_BASE": base, "PREFER_DATES_FROM": prefer,
-        "RETURN_AS_TIMEZONE_AWARE": False})
+    parser = DateDataParser(
+        languages=["en"],
+        settings={"RELATIVE_BASE": base, "PREFER_DATES_FROM": prefer, "RETURN_AS_TIMEZONE_AWARE": False},
+    )
     data = parser.get_date_data(t)
     return data.date_obj, data.period
 
@@ -852,8 +1132,7 @@ def _dated(year: int | None, month: int, day: int | None, ctx: _Ctx) -> TimeValu
     if year is None:
         year = _infer_year(month, day, ctx)
     if year is None:
-        return TimeValue(f"XXXX-{month:02d}" + (f"-{day:02d}" if day else ""),
-                         "day" if day else "month")
+        return TimeValue(f"XXXX-{month:02d}" + (f"-{day:02d}" if day else ""), "day" if day else "month")
     if day is None:
         return _month(year, month)
     if day > calendar.monthrange(year, month)[1]:
@@ -866,7 +1145,9 @@ def _day_range(t: str) -> tuple[int, int, int, int | None] | None:
     m = re.match(
         rf"^(?:(?P<m1>{MONTH_RE})\.? {DAY_NUM_RE}\s*(?:-|to|through|until|and)\s*"
         rf"{DAY_NUM_RE}|{DAY_NUM_RE}\s*(?:-|to|through|until|and)\s*{DAY_NUM_RE} "
-        rf"(?:of )?(?P<m2>{MONTH_RE})\.?)(?:,? (?P<year>\d{{4}}))?$", t)
+        rf"(?:of )?(?P<m2>{MONTH_RE})\.?)(?:,? (?P<year>\d{{4}}))?$",
+        t,
+    )
     if not m:
         return None
     days = [int(d) for d in m.groups()[1:] if d and d.isdigit() and len(d) <= 2]
@@ -876,7 +1157,7 @@ def _day_range(t: str) -> tuple[int, int, int, int | None] | None:
 
 
 def _rule_day_range(t: str, ctx: _Ctx) -> Result | None:
-    """"Sept. 18-20": the month, with bounds cut to the days named (no single day)."""
+    """ "Sept. 18-20": the month, with bounds cut to the days named (no single day)."""
     parsed = _day_range(t)
     if parsed is None:
         return None
@@ -886,16 +1167,17 @@ def _rule_day_range(t: str, ctx: _Ctx) -> Result | None:
         return "DATE", TimeValue(f"XXXX-{month:02d}", "month")
     if last > calendar.monthrange(year, month)[1]:
         return "DATE", UNKNOWN
-    return "DATE", replace(_month(year, month), earliest=date(year, month, first),
-                           latest=date(year, month, last))
+    return "DATE", replace(_month(year, month), earliest=date(year, month, first), latest=date(year, month, last))
 
 
-OF_YEAR_RE = re.compile(r"^(?P<head>.+?),? (?:of )?(?P<year>(?:the |this |last |next |"
-                        r"the current |the previous |the past |the coming )year)$")
+OF_YEAR_RE = re.compile(
+    r"^(?P<head>.+?),? (?:of )?(?P<year>(?:the |this |last |next |"
+    r"the current |the previous |the past |the coming )year)$"
+)
 
 
 def _rule_of_year(t: str, ctx: _Ctx) -> Result | None:
-    """"January of this year", "June 5 last year": a written date in a relative year."""
+    """ "January of this year", "June 5 last year": a written date in a relative year."""
     m = OF_YEAR_RE.match(t)
     if not m or not re.search(rf"\b(?:{MONTH_RE})\b", m["head"]):
         return None
@@ -909,12 +1191,14 @@ def _rule_of_year(t: str, ctx: _Ctx) -> Result | None:
 
 
 FISCAL_RE = re.compile(r"^(?:the )?(?:fiscal(?: year)?|fy) ?'?(\d{4}|\d{2})$")
-FISCAL_REL_RE = re.compile(r"^(?:the )?(?P<rel>this|current|last|previous|past|next|"
-                           r"coming)? ?(?:fiscal|financial) year$")
+FISCAL_REL_RE = re.compile(
+    r"^(?:the )?(?P<rel>this|current|last|previous|past|next|"
+    r"coming)? ?(?:fiscal|financial) year$"
+)
 
 
 def _rule_fiscal(t: str, ctx: _Ctx) -> Result | None:
-    """"fiscal 2007", "FY2007", "the financial year": a year-long period whose bounds
+    """ "fiscal 2007", "FY2007", "the financial year": a year-long period whose bounds
     depend on the company, so it gets a value (``FY2007``) but no bounds.  A relative
     fiscal year is named after the document's calendar year."""
     m = FISCAL_RE.match(t)
@@ -935,10 +1219,24 @@ def _rule_fiscal(t: str, ctx: _Ctx) -> Result | None:
 
 
 RULES: tuple[Callable[[str, _Ctx], Result | None], ...] = (
-    _rule_ref, _rule_set, _rule_ago, _rule_decade, _rule_quarter, _rule_fiscal,
-    _rule_duration, _rule_modified, _rule_day_word, _rule_relative_period,
-    _rule_relative_month, _rule_season, _rule_weekday, _rule_holiday, _rule_clock,
-    _rule_day_range, _rule_of_year, _rule_explicit,
+    _rule_ref,
+    _rule_set,
+    _rule_ago,
+    _rule_decade,
+    _rule_quarter,
+    _rule_fiscal,
+    _rule_duration,
+    _rule_modified,
+    _rule_day_word,
+    _rule_relative_period,
+    _rule_relative_month,
+    _rule_season,
+    _rule_weekday,
+    _rule_holiday,
+    _rule_clock,
+    _rule_day_range,
+    _rule_of_year,
+    _rule_explicit,
 )
 
 
@@ -954,8 +1252,7 @@ def _normalize(t: str, ctx: _Ctx) -> Result:
     return "DATE", UNKNOWN
 
 
-def normalize_typed(text: str, doc_date: date | None,
-                    tense: str | None = None) -> tuple[str, TimeValue]:
+def normalize_typed(text: str, doc_date: date | None, tense: str | None = None) -> tuple[str, TimeValue]:
     """Like :func:`normalize`, also giving the TIMEX3 type (DATE|TIME|DURATION|SET)."""
     try:
         doc = doc_date.date() if isinstance(doc_date, datetime) else doc_date
@@ -975,12 +1272,38 @@ def normalize(text: str, doc_date: date | None, tense: str | None = None) -> Tim
 
 # ------------------------------------------------------------------------- tense
 
-FUTURE_MODALS = {"will", "wo", "'ll", "ll", "shall", "would", "'d", "could", "might",
-                 "may", "should"}
-FUTURE_HEADS = {"plan", "expect", "intend", "hope", "schedule", "set", "aim", "want",
-                "seek", "promise", "agree", "prepare", "go", "propose", "vow", "pledge",
-                "threaten", "due", "likely", "poised", "ready", "unlikely", "slate",
-                "decide", "offer", "try", "need", "wish", "going"}
+FUTURE_MODALS = {"will", "wo", "'ll", "ll", "shall", "would", "'d", "could", "might", "may", "should"}
+FUTURE_HEADS = {
+    "plan",
+    "expect",
+    "intend",
+    "hope",
+    "schedule",
+    "set",
+    "aim",
+    "want",
+    "seek",
+    "promise",
+    "agree",
+    "prepare",
+    "go",
+    "propose",
+    "vow",
+    "pledge",
+    "threaten",
+    "due",
+    "likely",
+    "poised",
+    "ready",
+    "unlikely",
+    "slate",
+    "decide",
+    "offer",
+    "try",
+    "need",
+    "wish",
+    "going",
+}
 
 
 def _governing_verb(token: Any) -> Any | None:
@@ -1042,8 +1365,7 @@ def verb_tense(span: Any) -> str | None:
 
 ENTITY_LABELS = ("DATE", "TIME")
 # vague references the matcher looks for; a bare "present" is too often an adjective
-MATCHED_REFS = [r for r in PRESENT_REFS + PAST_REFS + FUTURE_REFS
-                if r not in ("present", "the present")]
+MATCHED_REFS = [r for r in PRESENT_REFS + PAST_REFS + FUTURE_REFS if r not in ("present", "the present")]
 MONTH_CAP_RE = _alt(m.capitalize() for m in MONTHS)
 EXTRA_PATTERNS = [
     # vague references spaCy does not tag; "in the past" must not eat "in the past two years"
@@ -1065,10 +1387,18 @@ EXTRA_PATTERNS = [
     rf"\b(?-i:{MONTH_CAP_RE})\.?,? \d{{4}}\b",
 ]
 # words that may only be taken when spaCy tags them with one of these parts of speech
-POS_GUARD = {"later": ("ADV",), "earlier": ("ADV",), "soon": ("ADV",), "now": ("ADV",),
-             "eventually": ("ADV",), "shortly": ("ADV",), "formerly": ("ADV",),
-             "previously": ("ADV",), "recently": ("ADV",),
-             **{w: ("ADJ", "ADV") for w in SET_WORDS}}  # not "The Weekly Standard"
+POS_GUARD = {
+    "later": ("ADV",),
+    "earlier": ("ADV",),
+    "soon": ("ADV",),
+    "now": ("ADV",),
+    "eventually": ("ADV",),
+    "shortly": ("ADV",),
+    "formerly": ("ADV",),
+    "previously": ("ADV",),
+    "recently": ("ADV",),
+    **{w: ("ADJ", "ADV") for w in SET_WORDS},
+}  # not "The Weekly Standard"
 POSSESSIVES = ("'s", "\u2019s", "'")
 AGE_BEFORE = re.compile(r"\b(?:aged?|ages|age of|at the age of)\s*$", re.I)
 CUE_RE = re.compile(
@@ -1077,21 +1407,39 @@ CUE_RE = re.compile(
     rf"later|earlier|previously|formerly|lately|present|{_alt(SET_WORDS)}|weekend|"
     rf"eventually|someday|shortly|sooner|ago|moment|{_alt(HOLIDAYS)}|"
     rf"noon|midnight|fiscal|fy|fy\d{{2,4}}|half|q[1-4]|h[12]|"
-    rf"\d{{4}}|'\d0s|\d0s|\d{{1,2}}:\d\d|\d\s*[ap]\.?m)s?\b", re.I)
+    rf"\d{{4}}|'\d0s|\d0s|\d{{1,2}}:\d\d|\d\s*[ap]\.?m)s?\b",
+    re.I,
+)
 
 
-LEFT_EXTENDERS = {"this", "last", "next", "past", "coming", "early", "late", "earlier",
-                  "later", "mid", "previous", "current", "every", "each"}
+LEFT_EXTENDERS = {
+    "this",
+    "last",
+    "next",
+    "past",
+    "coming",
+    "early",
+    "late",
+    "earlier",
+    "later",
+    "mid",
+    "previous",
+    "current",
+    "every",
+    "each",
+}
 PERIOD_HEADS = set(UNITS) | set(WEEKDAYS) | set(SEASONS) | set(PARTS_OF_DAY) | {"weekend"}
-KEEP_FIRST = {w for phrase in (*MODIFIERS, *LEFT_EXTENDERS, *LEADING_WORDS, *VAGUE_QUANTITIES,
-                               *NUMBER_WORDS, *HOLIDAYS) for w in phrase.split()}
+KEEP_FIRST = {
+    w
+    for phrase in (*MODIFIERS, *LEFT_EXTENDERS, *LEADING_WORDS, *VAGUE_QUANTITIES, *NUMBER_WORDS, *HOLIDAYS)
+    for w in phrase.split()
+}
 STRAY_POS = ("NOUN", "PROPN", "VERB", "AUX", "PRON")
 
 
 def _stray(token: Any) -> bool:
     """A leading word the tagger swept into a date ("force" in "force 65 years later")."""
-    return (token.pos_ in STRAY_POS and token.lower_ not in KEEP_FIRST
-            and not CUE_RE.search(token.text))
+    return token.pos_ in STRAY_POS and token.lower_ not in KEEP_FIRST and not CUE_RE.search(token.text)
 
 
 def _trim(span: Any) -> Any:
@@ -1100,14 +1448,11 @@ def _trim(span: Any) -> Any:
     doc = span.doc
     while start < end and (doc[start].is_punct or doc[start].is_space or _stray(doc[start])):
         start += 1
-    while end > start and (doc[end - 1].is_punct or doc[end - 1].is_space
-                           or doc[end - 1].lower_ in POSSESSIVES):
-        if end - 2 >= start and re.fullmatch(r"\d+0", doc[end - 2].text) and (
-                doc[end - 1].lower_ in POSSESSIVES[:2]):
+    while end > start and (doc[end - 1].is_punct or doc[end - 1].is_space or doc[end - 1].lower_ in POSSESSIVES):
+        if end - 2 >= start and re.fullmatch(r"\d+0", doc[end - 2].text) and (doc[end - 1].lower_ in POSSESSIVES[:2]):
             break  # "the 1980's" is a decade, not a possessive
         end -= 1
     return doc[start:end]
-
 
 
 def _split_lines(start: int, end: int, doc: Any) -> list[tuple[int, int]]:
@@ -1170,12 +1515,12 @@ def _choose(candidates: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 
 def _is_age(span: Any) -> bool:
-    """"56 years old", "aged 56", "a 10-year-old": ages are not times."""
+    """ "56 years old", "aged 56", "a 10-year-old": ages are not times."""
     doc = span.doc
     after = doc[span.end].lower_ if span.end < len(doc) else ""
     if after in ("old", "-old") or span.text.lower().endswith("-old"):
         return True
-    before = doc.text[max(0, span.start_char - 20):span.start_char]
+    before = doc.text[max(0, span.start_char - 20) : span.start_char]
     return bool(AGE_BEFORE.search(before)) and bool(re.match(r"\d", span.text))
 
 
@@ -1191,8 +1536,7 @@ def _expressions(span: Any, doc_date: date | None) -> list[TimeExpr]:
     cuts = [t.i for t in span[1:-1] if t.lower_ in (",", "and", ";", "or")]
     if value == UNKNOWN and cuts:
         starts, ends = [span.start] + [c + 1 for c in cuts], [*cuts, span.end]
-        return [x for a, b in zip(starts, ends, strict=True)
-                for x in _expressions(span.doc[a:b], doc_date)]
+        return [x for a, b in zip(starts, ends, strict=True) for x in _expressions(span.doc[a:b], doc_date)]
     return [TimeExpr(Span(span.start_char, span.end_char, span.text), typ, value)]
 
 

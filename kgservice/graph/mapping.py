@@ -54,9 +54,7 @@ def article_graph(extraction: Extraction, minter: Minter, ids: Identities) -> Gr
 class _Writer:
     """Adds the triples of one article's records to its graph."""
 
-    def __init__(
-        self, graph: Graph, article: URIRef, minter: Minter, ids: Identities, published: date | None
-    ) -> None:
+    def __init__(self, graph: Graph, article: URIRef, minter: Minter, ids: Identities, published: date | None) -> None:
         self.graph, self.art, self.minter, self.ids, self.published = graph, article, minter, ids, published
         self.context: URIRef | None = None
 
