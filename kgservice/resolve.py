@@ -1,6 +1,6 @@
 """Resolve: which extracted actors and events denote things already in the store.
 
-Actors: the IRI comes from the canonical name's slug, so "Kim Jong Un" in two articles is
+Actors: the IRI comes from the canonical name's slug, so "Angela Merkel" in two articles is
 one actor; a one-word name ("Trump") that is the surname or family name of exactly one
 stored person ("Donald Trump") takes that person's IRI.
 

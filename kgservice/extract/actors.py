@@ -47,7 +47,7 @@ class _Cluster:
 
 
 def slugify(text: str) -> str:
-    """A lower-case ASCII slug ("Kim Jong Un" → "kim-jong-un")."""
+    """A lower-case ASCII slug ("Xi Jinping" → "xi-jinping")."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
 
@@ -97,7 +97,7 @@ def _mention(ent: SpacySpan) -> tuple[Span, str, str] | None:
 
 
 def _apposition_is_organisation(ent: SpacySpan) -> bool:
-    """ "Rodong Sinmun, a publication…": an apposition headed by an organisation noun."""
+    """ "Le Monde, a newspaper…": an apposition headed by an organisation noun."""
     nouns = lexicon.organisation_nouns()
     return any(t.dep_ == "appos" and t.lemma_.lower() in nouns for t in ent.root.children)
 
@@ -138,7 +138,7 @@ def _appositive_text(head: Token) -> str:
 
 
 def _premodifier_role(doc: Doc, ent: SpacySpan) -> str | None:
-    """ "White House press secretary Sarah Huckabee Sanders" → "White House press secretary"."""
+    """ "Apple chief executive Tim Cook" → "Apple chief executive"."""
     tokens: list[Token] = []
     i = ent.start - 1
     while i >= 0 and doc[i].dep_ in ("compound", "amod", "nmod", "prep", "pobj", "npadvmod") and not doc[i].is_punct:

@@ -122,6 +122,6 @@ def _trim(doc: Doc, start: int, end: int) -> Span:
 
 
 def _phrase(token: Token) -> Span:
-    """The subject noun phrase as written ("national security adviser John Bolton")."""
+    """The subject noun phrase as written ("Apple chief executive Tim Cook")."""
     start, end = token.left_edge.idx, token.right_edge.idx + len(token.right_edge.text)
     return Span(start, end, token.doc.text[start:end])

@@ -330,7 +330,7 @@ def _event(group: list[EventMention], labels: dict[str, str]) -> Event:
 
 
 def event_label(token: Token, ordinal: int | None, participants: list[Participant], labels: dict[str, str]) -> str:
-    """A readable label: "Second meeting of Trump and Kim Jong Un", "Singapore summit"."""
+    """A readable label: "Second meeting of Macron and Scholz", "Geneva summit"."""
     doc = token.doc
     modifiers = [doc[c.left_edge.i : c.i + 1].text for c in token.lefts if c.dep_ == "compound" and c.pos_ == "PROPN"]
     words = ([_ordinal_word(ordinal)] if ordinal else []) + modifiers + [token.lemma_.lower()]
