@@ -7,7 +7,8 @@ from datetime import date
 import pytest
 
 from kgservice.extract.records import TimeValue
-from kgservice.extract.times import find_times, normalize, normalize_typed, verb_tense
+from kgservice.extract.times import find_times, verb_tense
+from kgservice.extract.timex import normalize, normalize_typed
 
 TUE = date(2018, 9, 11)  # a Tuesday, ISO week 37, meteorological autumn
 JUL = date(2018, 7, 15)  # a Sunday in summer
