@@ -75,11 +75,6 @@ def read_file(path: Path, overrides: Mapping[str, Any] | None = None) -> list[Ar
     return [_from_text(text, path.stem, meta)]
 
 
-def from_mapping(data: Any, default_id: str = "") -> ArticleInput:
-    """Build an article from a JSON object (the API's request body)."""
-    return _from_mapping(data, default_id, {})
-
-
 def split_title(text: str) -> tuple[str | None, str]:
     """Split a leading title line from the body.
 

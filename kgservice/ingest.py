@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rdflib import Graph, URIRef
 
@@ -16,6 +17,9 @@ from kgservice.resolve import resolve
 from kgservice.resources import ontology_graph
 from kgservice.settings import Settings
 from kgservice.store import GraphStore
+
+if TYPE_CHECKING:
+    from kgservice.extract.extractor import Extractor
 
 
 @dataclass(frozen=True)
@@ -37,16 +41,16 @@ class Ingester:
         self.store = store
         self.settings = settings
         self.minter = Minter(settings.base_uri)
-        self._extractor = None
+        self._extractor: Extractor | None = None
         store.ensure_ontology(ontology_graph())
 
     @property
-    def extractor(self):  # type: ignore[no-untyped-def]
+    def extractor(self) -> Extractor:
         """The extractor, created (and the model loaded) on first use."""
         if self._extractor is None:
             from kgservice.extract.extractor import Extractor
 
-            self._extractor = Extractor(self.settings.spacy_model)  # type: ignore[assignment]
+            self._extractor = Extractor(self.settings.spacy_model)
         return self._extractor
 
     def ingest(self, article: ArticleInput, replace: bool = True) -> IngestResult:

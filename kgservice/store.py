@@ -8,6 +8,7 @@ article's graph is replaced or removed in a single transaction.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
@@ -43,8 +44,8 @@ class GraphStore:
         self.location = location
         if location.startswith(("sparql+http://", "sparql+https://")):
             raise StoreError(f"remote SPARQL stores ({location}) are not supported by this version")
-        Path(location).mkdir(parents=True, exist_ok=True)
         try:
+            Path(location).mkdir(parents=True, exist_ok=True)
             inner = ox.Store(location)
         except OSError as exc:
             raise StoreError(_open_error(location, exc)) from exc
@@ -74,12 +75,14 @@ class GraphStore:
         bindings: Mapping[str, Node] | None = None,
         default_graphs: Sequence[str] | None = None,
         named_graphs: Sequence[str] | None = None,
+        max_rows: int | None = None,
     ) -> Result:
         """Run a SPARQL query on Oxigraph's engine and return an rdflib ``Result``.
 
         The default graph is the union of all graphs unless ``default_graphs`` names some.
         ``bindings`` substitute variables by RDF terms before evaluation (SEP-0007): the
-        variable must be in the SELECT projection.
+        variable must be in the SELECT projection. ``max_rows`` stops reading a SELECT
+        result after that many rows, so a huge result is never held in memory.
         """
         options: dict[str, object] = {"use_default_graph_as_union": not default_graphs}
         if default_graphs:
@@ -92,7 +95,7 @@ class GraphStore:
             raw = self._inner.query(sparql, **options)  # type: ignore[arg-type]
         except SyntaxError as exc:
             raise QuerySyntaxError(str(exc)) from exc
-        return _to_rdflib(raw)
+        return _to_rdflib(raw, max_rows)
 
     def graph(self, name: URIRef) -> Graph:
         """A copy of one named graph."""
@@ -157,10 +160,6 @@ class GraphStore:
         except SyntaxError as exc:
             raise QuerySyntaxError(str(exc)) from exc
 
-    def load(self, data: bytes, fmt: str) -> None:
-        """Load a TriG or N-Quads dump (its named graphs are kept) in one transaction."""
-        self._inner.load(data, DUMP_FORMATS[fmt])
-
     def ensure_ontology(self, ontology: Graph) -> None:
         """Keep the ontology in a named graph of its own, updated when it changes."""
         if not isomorphic(self.graph(ONTOLOGY_GRAPH), ontology):
@@ -175,11 +174,6 @@ def from_ox(term: object) -> Any:
     return node
 
 
-def open_store(location: str) -> GraphStore:
-    """Open the store named by the ``KG_STORE`` setting."""
-    return GraphStore(location)
-
-
 def _open_error(location: str, exc: OSError) -> str:
     if "lock" in str(exc).lower():
         return (
@@ -189,7 +183,7 @@ def _open_error(location: str, exc: OSError) -> str:
     return f"cannot open the store at {location}: {exc}"
 
 
-def _to_rdflib(raw: object) -> Result:
+def _to_rdflib(raw: object, max_rows: int | None = None) -> Result:
     if isinstance(raw, ox.QueryBoolean):
         result = Result("ASK")
         result.askAnswer = bool(raw)
@@ -200,7 +194,7 @@ def _to_rdflib(raw: object) -> Result:
         result.vars = variables
         result.bindings = [
             {var: from_ox(value) for var, value in zip(variables, solution, strict=False) if value is not None}  # type: ignore[misc]
-            for solution in raw
+            for solution in itertools.islice(raw, max_rows)
         ]
         return result
     result = Result("CONSTRUCT")

@@ -60,7 +60,7 @@ def find_actors(doc: Doc) -> tuple[list[Actor], dict[int, str]]:
         if mention is None:
             continue
         span, name, type_ = mention
-        cluster = clusters[_key(name)]
+        cluster = clusters[slugify(name)]
         cluster.add(span, name, type_)
         if _apposition_is_organisation(ent):
             cluster.types["Organization"] += 2
@@ -154,10 +154,6 @@ def _premodifier_role(doc: Doc, ent: SpacySpan) -> str | None:
     if not any(_is_title(t) for t in tokens):
         return None
     return doc.text[tokens[0].idx : tokens[-1].idx + len(tokens[-1].text)]
-
-
-def _key(name: str) -> str:
-    return slugify(name)
 
 
 def _merge_short_names(clusters: dict[str, _Cluster]) -> None:

@@ -53,10 +53,11 @@ class EventMention:
         return Span(t.idx, t.idx + len(t.text), t.text)
 
 
-def find_events(doc: Doc, actors: list[Actor], actor_index: dict[int, str], times: list[TimeExpr]) -> list[Event]:
-    """Events of one document, merged within it."""
+def find_events(
+    doc: Doc, actors: list[Actor], actor_index: dict[int, str], time_at: dict[int, TimeExpr]
+) -> list[Event]:
+    """Events of one document, merged within it; ``time_at`` comes from :func:`attach_times`."""
     places = {a.id for a in actors if a.type == "Place"}
-    time_at = attach_times(doc, times)
     mentions = [
         _mention(token, actor_index, places, time_at)
         for token in doc
@@ -274,7 +275,9 @@ def _clause_markers(verb: Token) -> set[str]:
 
 
 def _compatible(a: EventMention, b: EventMention) -> bool:
-    if a.cls != b.cls or (a.status == "Occurred" and b.status in ("Planned", "Possible")):
+    """Whether two mentions may denote one event (symmetric)."""
+    statuses = {a.status, b.status}
+    if a.cls != b.cls or ("Occurred" in statuses and statuses & {"Planned", "Possible"}):
         return False
     if a.ordinal and b.ordinal and a.ordinal != b.ordinal:
         return False
@@ -293,7 +296,7 @@ def _merge(mentions: list[EventMention]) -> list[list[EventMention]]:
     groups: list[list[EventMention]] = []
     for mention in mentions:
         for group in groups:
-            if all(_compatible(other, mention) or _compatible(mention, other) for other in group):
+            if all(_compatible(other, mention) for other in group):
                 group.append(mention)
                 break
         else:

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Token
 
 from kgservice.extract.actors import find_actors, slugify
 from kgservice.extract.assertions import find_assertions
@@ -42,10 +42,11 @@ class Extractor:
         """Build the records from a parsed document."""
         actors, index = find_actors(doc)
         times = find_times(doc, article.published)
-        events = find_events(doc, actors, index, times)
+        time_at = attach_times(doc, times)
+        events = find_events(doc, actors, index, time_at)
         persons = {a.id for a in actors if a.type == "Person"}
         assertions = find_assertions(doc, index, persons)
-        events, assertions = link_assertions(doc, actors, events, assertions, times)
+        events, assertions = link_assertions(doc, actors, events, assertions, time_at)
         return Extraction(
             article=article,
             actors=tuple(actors),
@@ -59,14 +60,13 @@ class Extractor:
 
 
 def link_assertions(
-    doc: Doc, actors: list[Actor], events: list[Event], assertions: list[Assertion], times: list[TimeExpr]
+    doc: Doc, actors: list[Actor], events: list[Event], assertions: list[Assertion], time_at: dict[int, TimeExpr]
 ) -> tuple[list[Event], list[Assertion]]:
     """Give each assertion its topics, date and the speech event it was made in.
 
     A claim made "in an interview" is stated in that event; other claims get a Statement
     event of their own, one per claimant and date.
     """
-    time_at = attach_times(doc, times)
     by_token = {m.start: e for e in events for m in e.mentions}
     labels = {a.id: a.label for a in actors}
     statements: dict[tuple[str, str | None], Event] = {}
@@ -91,11 +91,11 @@ def link_assertions(
     return events + list(statements.values()), linked
 
 
-def _host_event(cue_token: object, by_token: dict[int, Event]) -> Event | None:
+def _host_event(cue_token: Token | None, by_token: dict[int, Event]) -> Event | None:
     """ "In an interview with Reuters, Trump indicated…": the event the cue verb is said within."""
     if cue_token is None:
         return None
-    for prep in (c for c in cue_token.children if c.dep_ == "prep"):  # type: ignore[attr-defined]
+    for prep in (c for c in cue_token.children if c.dep_ == "prep"):
         for obj in (c for c in prep.children if c.dep_ == "pobj"):
             if obj.idx in by_token and by_token[obj.idx].cls == "Statement":
                 return by_token[obj.idx]

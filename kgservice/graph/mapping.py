@@ -57,6 +57,7 @@ class _Writer:
     def __init__(self, graph: Graph, article: URIRef, minter: Minter, ids: Identities, published: date | None) -> None:
         self.graph, self.art, self.minter, self.ids, self.published = graph, article, minter, ids, published
         self.context: URIRef | None = None
+        self.text = ""
 
     def add(self, subject: URIRef, predicate: URIRef, obj: object) -> None:
         if obj is not None:
@@ -72,6 +73,7 @@ class _Writer:
         self.add(a, SCHEMA.url, URIRef(meta.url) if meta.url and "://" in meta.url else meta.url)
         self.add(a, SCHEMA.author, meta.author)
         self.add(a, SCHEMA.articleBody, meta.text)
+        self.text = meta.text
         self.context = mention(a, 0, len(meta.text))
         self.add(self.context, RDF.type, NIF.Context)
         self.add(self.context, RDF.type, NIF.OffsetBasedString)
@@ -161,24 +163,20 @@ class _Writer:
         self.add(node, KG.content, assertion.content.text)
         self.add(node, KG.isDirectQuote, Literal(assertion.direct))
         for target in assertion.about:
-            self.add(node, KG.about, self._about_iri(target))
+            about = self.ids.events.get(target) or self.actor_iri(target)
+            self.add(node, KG.about, about)
         self.add(node, KG.statedOn, _date(assertion.stated_on))
         if assertion.stated_in:
             self.add(node, KG.statedIn, self.event_iri(assertion.stated_in))
         self.add(node, PROV.wasDerivedFrom, self.art)
         spans = [s for s in (assertion.source, assertion.cue, assertion.content) if s is not None]
-        self.mentions(node, [_covering(spans, self.graph.value(self.context, NIF.isString))])
-
-    def _about_iri(self, target: str) -> URIRef:
-        if target in self.ids.events or target not in self.ids.actors:
-            return self.event_iri(target) if target in self.ids.events else self.actor_iri(target)
-        return self.actor_iri(target)
+        self.mentions(node, [_covering(spans, self.text)])
 
 
 def _date(value: date | None) -> Literal | None:
     return Literal(value, datatype=XSD.date) if value is not None else None
 
 
-def _covering(spans: list[Span], body: object) -> Span:
+def _covering(spans: list[Span], body: str) -> Span:
     start, end = min(s.start for s in spans), max(s.end for s in spans)
-    return Span(start, end, str(body)[start:end])
+    return Span(start, end, body[start:end])

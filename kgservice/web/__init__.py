@@ -18,9 +18,10 @@ from typing import Any
 from flask import Flask, current_app, jsonify, redirect, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
 
-from kgservice.errors import KGError, StoreError
+from kgservice.errors import KGError
 from kgservice.settings import Settings, load_settings
 from kgservice.store import GraphStore
+from kgservice.timeline import local_name
 
 log = logging.getLogger(__name__)
 
@@ -45,10 +46,7 @@ class StoreExtension:
         """The open store (opened now if it is not yet)."""
         with self._lock:
             if self._store is None:
-                try:
-                    self._store = GraphStore(self.location)
-                except OSError as exc:
-                    raise StoreError(f"cannot open the store at {self.location}: {exc}") from exc
+                self._store = GraphStore(self.location)
             return self._store
 
     def close(self) -> None:
@@ -84,13 +82,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_error_handler(KGError, _kg_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected)
-    app.jinja_env.filters["local_name"] = _local_name
+    app.jinja_env.filters["local_name"] = lambda iri: local_name(str(iri or ""))
     return app
-
-
-def _local_name(iri: object) -> str:
-    text = str(iri or "")
-    return text.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
 
 
 def _wants_json() -> bool:

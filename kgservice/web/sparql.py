@@ -86,7 +86,10 @@ def _run(proto: ProtocolRequest) -> Result:
         raise InputError("the query is empty")
     try:
         return get_store().query(
-            proto.query, default_graphs=proto.default_graphs or None, named_graphs=proto.named_graphs or None
+            proto.query,
+            default_graphs=proto.default_graphs or None,
+            named_graphs=proto.named_graphs or None,
+            max_rows=settings().max_rows + 1,  # one more than shown tells whether the result was cut
         )
     except QuerySyntaxError as exc:
         if _is_update(proto.query):
