@@ -79,7 +79,10 @@ def test_bad_files_are_reported_and_good_ones_ingested(env, seeds, tmp_path):
 
 
 def test_unparseable_published_date_is_refused(env, seeds):
+    run(env, "ingest", str(seeds / "000_ff2e2aa8e7c5ec47.txt"))
+    before = quads(env)
     result = run(env, "ingest", str(seeds), "--published", "the day after tomorrow-ish")
+    assert quads(env) == before
     assert result.exit_code == 2
     assert "--published" in result.stderr
     assert "Traceback" not in result.stderr
