@@ -1,9 +1,13 @@
 """Actors: named entities grouped into one actor per real-world referent within an article.
 
 spaCy's NER proposes the mentions; evidence from the whole document then fixes them: a
+name cut short before "of" is joined to the name that follows ("Council of" + "Europe"), a
 name's type is the majority type of its mentions, possessives and leading titles are
 trimmed (titles become roles), a lone surname or family name joins the single fuller name
 it belongs to, and later untagged occurrences of a known name are added as mentions.
+Countries are recognised through the gazetteer in ``data/countries.json``: a country's
+names, abbreviations and demonyms ("U.S.", "Americans") are one actor, and so is its
+capital when the capital speaks or acts for the government ("Washington said").
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ class _Cluster:
     types: Counter[str] = field(default_factory=Counter)
     roles: list[str] = field(default_factory=list)
     mentions: dict[int, Span] = field(default_factory=dict)
+    canonical: str | None = None
 
     def add(self, span: Span, name: str, type_: str) -> None:
         self.names[name] += 1
@@ -48,18 +53,25 @@ class _Cluster:
 
 def slugify(text: str) -> str:
     """A lower-case ASCII slug ("Xi Jinping" → "xi-jinping")."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    dashed = re.sub(r"[\u2010-\u2015]", "-", text)
+    ascii_text = unicodedata.normalize("NFKD", dashed).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
 
 
 def find_actors(doc: Doc) -> tuple[list[Actor], dict[int, str]]:
     """Actors of one document, and an index from token position to actor id."""
     clusters: dict[str, _Cluster] = defaultdict(_Cluster)
-    for ent in doc.ents:
+    for ent in joined_entities(doc):
         mention = _mention(ent)
         if mention is None:
             continue
         span, name, type_ = mention
+        country = _country(ent, name)
+        if country is not None:
+            cluster = clusters[slugify(country)]
+            cluster.canonical = country
+            cluster.add(span, name, "Place")
+            continue
         cluster = clusters[slugify(name)]
         cluster.add(span, name, type_)
         if _apposition_is_organisation(ent):
@@ -70,9 +82,53 @@ def find_actors(doc: Doc) -> tuple[list[Actor], dict[int, str]]:
             cluster.types["Person"] += 2 * len(roles)
     _merge_short_names(clusters)
     _add_untagged_mentions(doc, clusters)
+    _add_title_mentions(doc, clusters)
     actors = [_actor(c) for c in clusters.values()]
     actors.sort(key=lambda a: a.mentions[0].start)
     return actors, _token_index(doc, actors)
+
+
+def joined_entities(doc: Doc) -> list[SpacySpan]:
+    """Entities, with a name that stops at "of"/"for" joined to the name right after it.
+
+    The small English model often ends an organisation at its last preposition ("the
+    Council of" + "Europe"); the two spans are one name, typed as the first.
+    """
+    ents = list(doc.ents)
+    out: list[SpacySpan] = []
+    i = 0
+    while i < len(ents):
+        ent = ents[i]
+        nxt = ents[i + 1] if i + 1 < len(ents) else None
+        if nxt is not None and nxt.start == ent.end and ent[-1].lower_ in ("of", "for", "and") and len(ent) > 1:
+            out.append(SpacySpan(doc, ent.start, nxt.end, label=ent.label_))
+            i += 2
+            continue
+        out.append(ent)
+        i += 1
+    return out
+
+
+def is_country(name: str) -> bool:
+    """Whether ``name`` is a country's name in the gazetteer."""
+    entry = lexicon.countries().get(name)
+    return entry is not None and entry.kind == "name"
+
+
+def _country(ent: SpacySpan, name: str) -> str | None:
+    """The country a place or nationality mention names, by the gazetteer.
+
+    A capital counts only where it stands for the government: as a subject or possessor
+    ("Pyongyang said", "Beijing's response"); elsewhere it is the city.
+    """
+    if ent.label_ not in ("GPE", "NORP", "LOC"):
+        return None
+    entry = lexicon.countries().get(name)
+    if entry is None:
+        return None
+    if entry.kind == "capital" and ent.root.dep_ not in ("nsubj", "poss", "agent"):
+        return None
+    return entry.name
 
 
 def _mention(ent: SpacySpan) -> tuple[Span, str, str] | None:
@@ -185,12 +241,30 @@ def _add_untagged_mentions(doc: Doc, clusters: dict[str, _Cluster]) -> None:
             cluster.mentions[token.idx] = Span(token.idx, token.idx + len(token.text), token.text)
 
 
+def _add_title_mentions(doc: Doc, clusters: dict[str, _Cluster]) -> None:
+    """ "the president" is a mention of the one person in the article who holds that title."""
+    holders: dict[str, list[_Cluster]] = defaultdict(list)
+    for cluster in clusters.values():
+        if _majority(cluster.types) == "Person":
+            for title in {role.split()[-1].lower() for role in cluster.roles}:
+                holders[title].append(cluster)
+    for token in doc:
+        if token.lower_ not in holders or len(holders[token.lower_]) != 1 or token.ent_type_:
+            continue
+        det = token.nbor(-1) if token.i > 0 else None
+        after = token.nbor(1) if token.i + 1 < len(doc) else None
+        if det is None or det.lower_ != "the" or (after is not None and after.pos_ == "PROPN"):
+            continue
+        span = Span(det.idx, token.idx + len(token.text), doc.text[det.idx : token.idx + len(token.text)])
+        holders[token.lower_][0].mentions.setdefault(span.start, span)
+
+
 def _majority(counter: Counter[str]) -> str:
     return counter.most_common(1)[0][0]
 
 
 def _actor(cluster: _Cluster) -> Actor:
-    label = max(cluster.names, key=lambda n: (len(n.split()), cluster.names[n], len(n)))
+    label = cluster.canonical or max(cluster.names, key=lambda n: (len(n.split()), cluster.names[n], len(n)))
     aliases = tuple(sorted(n for n in cluster.names if n != label))
     roles = tuple(dict.fromkeys(cluster.roles))
     mentions = tuple(sorted(cluster.mentions.values(), key=lambda s: s.start))

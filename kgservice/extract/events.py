@@ -4,12 +4,19 @@ Each trigger token (marked by the ``kg_triggers`` component) becomes an event me
 mentions of one class that agree on ordinal, participants, place and time are merged into
 one event within the article. Status comes from the grammar around the trigger: tense,
 modal verbs, conditionals, negation and planning words.
+
+A place is what an event happens at ("in Geneva", "the Geneva summit"); a country named as
+a modifier or after "with" ("U.S. deals", "treaties with France") takes part instead.
+An ordinal presupposes the earlier event: "a second meeting of A and B" means a first
+meeting of A and B took place. That first meeting is recorded too, and is the one occurred
+meeting of the article that it can be (same class, no conflicting participants), if there is
+exactly one; so "the Geneva summit" and "a second meeting" of the same parties line up.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from spacy.tokens import Doc, Token
 
@@ -19,7 +26,10 @@ from kgservice.extract.records import Actor, Event, Participant, Span, TimeExpr
 
 ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8}
 NEXT_WORDS = {"another", "next", "new", "further", "upcoming"}
-LIGHT_VERBS = {"have", "hold", "host", "attend", "seek", "want", "plan", "arrange", "schedule", "give", "offer"}
+LIGHT_VERBS = {
+    "have", "hold", "host", "attend", "seek", "want", "plan", "arrange", "schedule", "give", "offer",
+    "send", "write", "deliver", "sign", "reach", "strike", "conclude", "make", "stage", "launch", "conduct",
+}  # fmt: skip
 PARTICIPANT_PREPS = {
     "between": "participant",
     "with": "participant",
@@ -29,6 +39,18 @@ PARTICIPANT_PREPS = {
     "from": "agent",
     "to": "patient",
 }
+CLASS_NOUNS = {
+    "Meeting": "meeting",
+    "Statement": "statement",
+    "Communication": "message",
+    "Agreement": "agreement",
+    "Visit": "visit",
+    "Parade": "parade",
+    "Demonstration": "demonstration",
+    "MilitaryAction": "military action",
+    "Test": "test",
+}
+TOPIC_PREPS = {"on", "about", "over", "regarding", "concerning"}
 CORE_ARGUMENTS = {"nsubj", "nsubjpass", "dobj", "attr", "ROOT"}
 STATUS_RANK = ("Occurred", "Ongoing", "Planned", "Denied", "Possible", "Hypothetical")
 
@@ -54,18 +76,104 @@ class EventMention:
 
 
 def find_events(
-    doc: Doc, actors: list[Actor], actor_index: dict[int, str], time_at: dict[int, TimeExpr]
+    doc: Doc,
+    actors: list[Actor],
+    actor_index: dict[int, str],
+    time_at: dict[int, TimeExpr],
+    countries: frozenset[str] = frozenset(),
 ) -> list[Event]:
-    """Events of one document, merged within it; ``time_at`` comes from :func:`attach_times`."""
+    """Events of one document, merged within it; ``time_at`` comes from :func:`attach_times`.
+
+    ``countries`` are the ids of place actors that are countries (they take part in events).
+    """
     places = {a.id for a in actors if a.type == "Place"}
     mentions = [
-        _mention(token, actor_index, places, time_at)
+        _mention(token, actor_index, places, countries, time_at)
         for token in doc
         if token._.kg_event is not None and not _is_generic(token) and not _modifies_same_event(token)
     ]
     groups = [g for g in _merge(mentions) if any(_is_anchored(m) for m in g)]
-    labels = {a.id: a.label for a in actors}
-    return _unique_ids([_event(group, labels) for group in groups])
+    names = Names(
+        {a.id: a.label for a in actors},
+        {a.id: _short_name(a) for a in actors},
+        {a.id: frozenset((a.label, *a.aliases)) for a in actors},
+    )
+    events = [_event(group, names) for group in groups]
+    return _unique_ids(_with_earlier_events(doc, events, names))
+
+
+@dataclass(frozen=True)
+class Names:
+    """Actor labels and the short names used in compact event labels ("Second Macron–Scholz meeting")."""
+
+    labels: dict[str, str]
+    short: dict[str, str]
+    forms: dict[str, frozenset[str]] = field(default_factory=dict)
+
+
+def _short_name(actor: Actor) -> str:
+    """A person's one-word name as the article uses it ("Merkel"), else the label."""
+    if actor.type != "Person":
+        return actor.label
+    words = [n for n in actor.aliases if " " not in n]
+    return min(words, key=len) if words else actor.label.split()[-1]
+
+
+def _with_earlier_events(doc: Doc, events: list[Event], names: Names) -> list[Event]:
+    """Add the earlier event each ordinal presupposes, merged with the occurred event it must be."""
+    out = list(events)
+    for event in events:
+        actors = {p.actor for p in event.participants}
+        if not event.ordinal or event.ordinal < 2 or len(actors) < 2:
+            continue
+        ordinal = event.ordinal - 1
+        if any(
+            e.cls == event.cls and e.ordinal == ordinal and {p.actor for p in e.participants} == actors for e in out
+        ):
+            continue
+        candidates = [
+            e
+            for e in out
+            if e.cls == event.cls
+            and e.status == "Occurred"
+            and e.ordinal in (None, ordinal)
+            and {p.actor for p in e.participants} <= actors
+        ]
+        participants = tuple(Participant(p.actor, "participant") for p in event.participants)
+        if len(candidates) == 1:
+            found = candidates[0]
+            merged = replace(found, ordinal=ordinal, participants=participants)
+            if found.label == event_label_text(found.cls, None, [], (), names):
+                merged = replace(merged, label=event_label_text(found.cls, ordinal, participants, (), names))
+            out[out.index(found)] = merged
+            continue
+        cue = _ordinal_span(doc, event) or event.mentions[0]
+        label = event_label_text(event.cls, ordinal, participants, (), names)
+        out.append(
+            Event(
+                id=slugify(label),
+                cls=event.cls,
+                label=label,
+                status="Occurred",
+                trigger=cue,
+                participants=participants,
+                mentions=(cue,),
+                cameo=event.cameo,
+                ordinal=ordinal,
+                implied=True,
+            )
+        )
+    return out
+
+
+def _ordinal_span(doc: Doc, event: Event) -> Span | None:
+    """The ordinal word ("second") of one of the event's mentions: the evidence for the earlier event."""
+    for mention in event.mentions:
+        span = doc.char_span(mention.start, mention.end, alignment_mode="expand")
+        for child in span.root.children if span is not None else ():
+            if child.lower_ in ORDINALS:
+                return Span(child.idx, child.idx + len(child.text), child.text)
+    return None
 
 
 def _modifies_same_event(token: Token) -> bool:
@@ -100,9 +208,11 @@ def _anchors_time(token: Token) -> bool:
     return token._.kg_event is not None or token._.kg_reporting or token.pos_ in ("VERB", "AUX")
 
 
-def _mention(token: Token, actor_index: dict[int, str], places: set[str], time_at: dict[int, TimeExpr]) -> EventMention:
+def _mention(
+    token: Token, actor_index: dict[int, str], places: set[str], countries: frozenset[str], time_at: dict[int, TimeExpr]
+) -> EventMention:
     sense = token._.kg_event
-    participants, place = _participants(token, actor_index, places)
+    participants, place = _participants(token, actor_index, places, countries)
     ordinal, is_next = _ordinal(token)
     return EventMention(
         token=token,
@@ -126,21 +236,32 @@ def _governor_time(token: Token, time_at: dict[int, TimeExpr]) -> TimeExpr | Non
 
 
 def _is_generic(token: Token) -> bool:
-    """A bare plural noun with nothing to anchor it ("Negotiations are a slow process")."""
+    """A bare plural noun about events in general ("Negotiations are a slow process",
+    "meetings with a president convey legitimacy"): no determiner, and either nothing to
+    anchor it or the subject of a present-tense or modal verb."""
     if token.pos_ != "NOUN" or token.tag_ != "NNS":
         return False
-    anchors = {"det", "poss", "nummod", "amod", "compound", "prep"}
-    return not any(child.dep_ in anchors for child in token.children)
+    if any(child.dep_ in ("det", "poss", "nummod") for child in token.children):
+        return False
+    anchors = {"amod", "compound", "prep"}
+    if not any(child.dep_ in anchors for child in token.children):
+        return True
+    head = token.head
+    modal = any(c.tag_ == "MD" for c in head.children)
+    return token.dep_ in ("nsubj", "nsubjpass") and (head.tag_ in ("VBP", "VBZ", "VB") or modal)
 
 
-def _participants(token: Token, actor_index: dict[int, str], places: set[str]) -> tuple[list[Participant], str | None]:
+def _participants(
+    token: Token, actor_index: dict[int, str], places: set[str], countries: frozenset[str]
+) -> tuple[list[Participant], str | None]:
     found: list[Participant] = []
     place: str | None = None
     for role, actor in _candidate_actors(token, actor_index):
-        if actor in places and role != "agent":
+        venue = role == "modifier" and (actor not in countries or token._.kg_event.cls == "Meeting")
+        if actor in places and (role == "place" or venue):
             place = place or actor
-        elif all(p.actor != actor for p in found):
-            found.append(Participant(actor, role))
+        elif role != "place" and all(p.actor != actor for p in found):
+            found.append(Participant(actor, "participant" if role == "modifier" else role))
     return found, place
 
 
@@ -156,6 +277,9 @@ def _candidate_actors(token: Token, actor_index: dict[int, str]) -> list[tuple[s
     if token.pos_ == "NOUN" and token.head.lemma_ in LIGHT_VERBS and token.dep_ == "dobj":
         subjects = [c for c in token.head.children if c.dep_ == "nsubj"]
         pairs.extend(("agent", actor_index[s.i]) for s in subjects if s.i in actor_index)
+        for prep in (c for c in token.head.children if c.dep_ in ("prep", "dative") and c.lower_ in ("to", "with")):
+            role = "patient" if prep.lower_ == "to" else "participant"
+            pairs.extend((role, actor_index[o.i]) for o in _objects(prep) if o.i in actor_index)
     pairs.extend(_place_via_clause(token, actor_index))
     return pairs
 
@@ -165,11 +289,20 @@ def _role_of(trigger: Token, child: Token) -> str | None:
         return "agent"
     if child.dep_ in ("dobj", "nsubjpass"):
         return "patient"
+    if child.dep_ == "dative":
+        return "patient" if child.lower_ == "to" else None
     if child.dep_ in ("compound", "nmod", "amod"):
-        return "participant"
+        return "modifier"
     if child.dep_ == "prep":
-        return PARTICIPANT_PREPS.get(child.lower_) or ("place" if child.lower_ in ("in", "at") else None)
+        if child.lower_ in ("in", "at"):
+            return None if _after_topic(trigger, child) else "place"
+        return PARTICIPANT_PREPS.get(child.lower_)
     return None
+
+
+def _after_topic(trigger: Token, prep: Token) -> bool:
+    """ "an agreement on disarmament in Europe": the place phrase belongs to the topic before it."""
+    return any(c.dep_ == "prep" and c.lower_ in TOPIC_PREPS and c.i < prep.i for c in trigger.children)
 
 
 def _objects(child: Token) -> list[Token]:
@@ -228,6 +361,8 @@ def event_status(token: Token) -> str:
         return "Possible"
     if verb is not None and verb.tag_ == "VBG" and any(c.lemma_ == "be" for c in verb.children if c.dep_ == "aux"):
         return "Ongoing"
+    if verb is not None and verb.dep_ == "csubj" and verb.tag_ in ("VBG", "VB"):
+        return "Possible"  # "Reaching an agreement would be…": an aim, not a fact
     return "Occurred"
 
 
@@ -251,7 +386,13 @@ def _status_words(token: Token, verb: Token | None) -> set[str]:
         deps = ("aux", "auxpass", "mark", "acomp", "advmod") + (("neg",) if negation_reaches else ())
         words.update(c.lower_ for c in t.children if c.dep_ in deps)
     if verb is not None:
-        words.update(p.lower_ for c in verb.children if c.dep_ == "prep" for p in c.children if p.dep_ == "pobj")
+        words.update(
+            p.lower_
+            for c in verb.children
+            if c.dep_ == "prep"
+            for p in c.children
+            if p.dep_ == "pobj" and p.pos_ == "NOUN"
+        )
         words.update(_clause_markers(verb))
     return words
 
@@ -304,7 +445,7 @@ def _merge(mentions: list[EventMention]) -> list[list[EventMention]]:
     return groups
 
 
-def _event(group: list[EventMention], labels: dict[str, str]) -> Event:
+def _event(group: list[EventMention], names: Names) -> Event:
     first = group[0]
     status = min((m.status for m in group), key=STATUS_RANK.index)
     participants: dict[str, Participant] = {}
@@ -316,7 +457,7 @@ def _event(group: list[EventMention], labels: dict[str, str]) -> Event:
     )
     ordinal = next((m.ordinal for m in group if m.ordinal), None)
     place = next((m.place for m in group if m.place), None)
-    label = event_label(first.token, ordinal, list(participants.values()), labels)
+    label = event_label(first.token, first.cls, ordinal, tuple(participants.values()), names)
     return Event(
         id=slugify(label),
         cls=first.cls,
@@ -332,16 +473,50 @@ def _event(group: list[EventMention], labels: dict[str, str]) -> Event:
     )
 
 
-def event_label(token: Token, ordinal: int | None, participants: list[Participant], labels: dict[str, str]) -> str:
-    """A readable label: "Second meeting of Macron and Scholz", "Geneva summit"."""
+def event_label(
+    token: Token, cls: str, ordinal: int | None, participants: tuple[Participant, ...], names: Names
+) -> str:
+    """A readable label from the trigger, its name modifiers and its participants."""
     doc = token.doc
-    modifiers = [doc[c.left_edge.i : c.i + 1].text for c in token.lefts if c.dep_ == "compound" and c.pos_ == "PROPN"]
-    words = ([_ordinal_word(ordinal)] if ordinal else []) + modifiers + [token.lemma_.lower()]
-    names = [labels[p.actor] for p in participants if p.actor in labels and labels[p.actor] not in modifiers]
-    label = " ".join(words)
-    if names:
-        label += " of " + (" and ".join(names) if len(names) <= 2 else ", ".join(names[:-1]) + " and " + names[-1])
+    modifiers = tuple(
+        doc[c.left_edge.i : c.i + 1].text for c in token.lefts if c.dep_ == "compound" and c.pos_ == "PROPN"
+    )
+    noun = token.lemma_.lower() if token.pos_ == "NOUN" else CLASS_NOUNS.get(cls, token.lemma_.lower())
+    return event_label_text(cls, ordinal, participants, modifiers, names, noun)
+
+
+def event_label_text(
+    cls: str,
+    ordinal: int | None,
+    participants: tuple[Participant, ...] | list[Participant],
+    modifiers: tuple[str, ...],
+    names: Names,
+    noun: str | None = None,
+) -> str:
+    """ "Geneva summit", "Second Macron–Scholz meeting", "Letter from A to B", "Interview by A with B"."""
+    noun = noun or CLASS_NOUNS.get(cls, cls.lower())
+    shown = [
+        p
+        for p in participants
+        if p.actor in names.labels and not names.forms.get(p.actor, {names.labels[p.actor]}) & set(modifiers)
+    ]
+    words = ([_ordinal_word(ordinal)] if ordinal else []) + list(modifiers)
+    agents = [names.labels[p.actor] for p in shown if p.role == "agent"]
+    others = [names.labels[p.actor] for p in shown if p.role != "agent"]
+    if cls in ("Meeting", "Agreement") and len(shown) == 2 and not modifiers:
+        words.append("–".join(names.short[p.actor] for p in shown))
+        label = " ".join([*words, noun])
+    else:
+        label = " ".join([*words, noun])
+        if agents:
+            label += (" from " if cls == "Communication" else " by " if cls == "Statement" else " of ") + _and(agents)
+        if others:
+            label += (" to " if cls == "Communication" and agents else " with ") + _and(others)
     return label[:1].upper() + label[1:]
+
+
+def _and(names: list[str]) -> str:
+    return " and ".join(names) if len(names) <= 2 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def _ordinal_word(ordinal: int) -> str:
@@ -349,8 +524,6 @@ def _ordinal_word(ordinal: int) -> str:
 
 
 def _unique_ids(events: list[Event]) -> list[Event]:
-    from dataclasses import replace
-
     seen: dict[str, int] = {}
     unique = []
     for event in events:

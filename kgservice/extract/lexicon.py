@@ -62,3 +62,40 @@ def organisation_nouns() -> frozenset[str]:
 def status_cues() -> dict[str, frozenset[str]]:
     """Cue words per factuality class: planned, possible, hypothetical, negation, future_modals, ongoing."""
     return {k: frozenset(v) for k, v in _load("status_cues.json").items() if not k.startswith("_")}
+
+
+@dataclass(frozen=True)
+class Country:
+    """A country the gazetteer knows, and how one surface form refers to it.
+
+    ``kind`` is "name" ("North Korea"), "alias" ("DPRK"), "demonym" ("North Koreans") or
+    "capital" ("Pyongyang", which stands for the government only in some sentences).
+    """
+
+    name: str
+    iso2: str
+    iso3: str
+    geonames: int | None
+    kind: str
+
+
+@cache
+def countries() -> dict[str, Country]:
+    """Map every surface form of a country to it: "U.S.", "Americans", "Washington" -> United States.
+
+    Forms are matched with their case as written; each is also listed without a leading "the"
+    ("the Gambia" -> "Gambia"). Built by scripts/gen_gazetteer.py; no form names two countries.
+    """
+    table: dict[str, Country] = {}
+    for entry in _load("countries.json")["countries"]:
+        forms = [("name", entry["name"])]
+        forms += [(kind, form) for field, kind in _COUNTRY_FIELDS for form in entry[field]]
+        for kind, form in forms:
+            country = Country(entry["name"], entry["iso2"], entry["iso3"], entry["geonames"], kind)
+            table.setdefault(form, country)
+            if form[:4] in ("the ", "The "):
+                table.setdefault(form[4:], country)
+    return table
+
+
+_COUNTRY_FIELDS = (("aliases", "alias"), ("demonyms", "demonym"), ("capitals", "capital"))

@@ -15,6 +15,9 @@ class Span:
     text: str
 
 
+OPINION_GENRES = frozenset({"editorial", "op-ed", "oped", "opinion", "column", "commentary", "analysis"})
+
+
 @dataclass(frozen=True)
 class ArticleInput:
     """One article as read from a file or request, before extraction."""
@@ -26,6 +29,11 @@ class ArticleInput:
     url: str | None = None
     author: str | None = None
     genre: str | None = None
+
+    @property
+    def is_opinion(self) -> bool:
+        """Whether the article speaks in its author's own voice (an editorial, an op-ed, a column)."""
+        return (self.genre or "").lower() in OPINION_GENRES
 
 
 @dataclass(frozen=True)
@@ -87,6 +95,7 @@ class Event:
     mentions: tuple[Span, ...] = ()
     cameo: str | None = None
     ordinal: int | None = None
+    implied: bool = False  # presupposed by the text ("a second meeting" implies a first), not mentioned
 
 
 @dataclass(frozen=True)
@@ -113,6 +122,7 @@ class Extraction:
     times: tuple[TimeExpr, ...] = ()
     events: tuple[Event, ...] = ()
     assertions: tuple[Assertion, ...] = ()
+    author: str | None = None  # the actor id of the article's author, when they are a claimant
     model: str = ""
     model_version: str = ""
     extracted_at: str = field(default="", compare=False)

@@ -17,7 +17,6 @@ from kgservice.extract.records import Actor, Assertion, Event, Extraction, Span,
 from kgservice.graph.iris import Minter, mention
 from kgservice.graph.namespaces import GAF, KG, NIF, OWL, PROV, RDF, RDFS, SCHEMA, SEM, SKOS, XSD, bind_prefixes
 
-OPINION_GENRES = {"editorial", "op-ed", "oped", "opinion", "column", "commentary", "analysis"}
 ACTOR_CLASSES: dict[str, tuple[URIRef, ...]] = {
     "Person": (SCHEMA.Person,),
     "Organization": (SCHEMA.Organization,),
@@ -66,12 +65,11 @@ class _Writer:
 
     def article(self, extraction: Extraction) -> None:
         meta, a = extraction.article, self.art
-        genre = (meta.genre or "").lower()
-        self.add(a, RDF.type, SCHEMA.OpinionNewsArticle if genre in OPINION_GENRES else SCHEMA.NewsArticle)
+        self.add(a, RDF.type, SCHEMA.OpinionNewsArticle if meta.is_opinion else SCHEMA.NewsArticle)
         self.add(a, SCHEMA.headline, meta.title)
         self.add(a, SCHEMA.datePublished, Literal(meta.published, datatype=XSD.date) if meta.published else None)
         self.add(a, SCHEMA.url, URIRef(meta.url) if meta.url and "://" in meta.url else meta.url)
-        self.add(a, SCHEMA.author, meta.author)
+        self.add(a, SCHEMA.author, self.actor_iri(extraction.author) if extraction.author else meta.author)
         self.add(a, SCHEMA.articleBody, meta.text)
         self.text = meta.text
         self.context = mention(a, 0, len(meta.text))
@@ -115,6 +113,8 @@ class _Writer:
         for iri in actor.same_as:
             self.add(node, OWL.sameAs, URIRef(iri))
         self.mentions(node, actor.mentions)
+        if not actor.mentions and self.context is not None:
+            self.add(node, GAF.denotedBy, self.context)  # the author: the whole article is their text
 
     def actor_iri(self, actor_id: str) -> URIRef:
         return self.ids.actors.get(actor_id) or self.minter.actor(actor_id)
