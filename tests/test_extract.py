@@ -36,6 +36,65 @@ def test_one_actor_per_person_with_roles(seed_extractions):
     assert sum(a.label == "Trump" for a in editorial.actors) == 1
 
 
+NAMED = {
+    "Trump",
+    "Kim Jong Un",
+    "Sarah Huckabee Sanders",
+    "John Bolton",
+    "Mike Pompeo",
+    "Reuters",
+    "Rodong Sinmun",
+    "North Korea",
+    "United States",
+    "White House",
+}
+# also real, and named in the texts: places and the organisation Rodong Sinmun speaks for
+OTHER_REAL = {"Singapore", "Soviet Union", "Central Committee of the Worker’s Park of Korea"}
+
+
+def test_exactly_one_actor_per_referent_and_no_junk(seed_extractions):
+    labels = [a.label for e in seed_extractions for a in e.actors if a.id != e.author]
+    for extraction in seed_extractions:
+        own = [a.label for a in extraction.actors if a.id != extraction.author]
+        assert len(own) == len(set(own))
+    assert NAMED <= set(labels)
+    assert set(labels) <= NAMED | OTHER_REAL
+    us = actor(seed_extractions[1], "United States")
+    assert "U.S." in us.aliases and us.type == "Place"
+    assert "North Koreans" in actor(seed_extractions[0], "North Korea").aliases
+
+
+def test_claims_have_the_right_claimant_and_exact_spans(seed_extractions):
+    editorial, op_ed = seed_extractions
+    by = {}
+    for extraction in seed_extractions:
+        for a in extraction.assertions:
+            by.setdefault(a.claimant, []).append(a)
+    assert len(by["sarah-huckabee-sanders"]) == 2
+    assert by["sarah-huckabee-sanders"][1].content.text.endswith("should be considered “a sign of good faith.”")
+    trump = [a for a in by["trump"] if a.direct]
+    assert [a.content.text for a in trump] == ["I don’t want to comment on that, but it’s most likely we will"]
+    assert trump[0].cue.text == "saying"
+    rodong = by["rodong-sinmun"]
+    assert [a.content.text for a in rodong] == ["fiction", "focusing on them was “derailing dialogue.”"]
+    for claim in [*by["sarah-huckabee-sanders"], *trump, *rodong]:
+        text = (editorial if claim in editorial.assertions else op_ed).article.text
+        assert text[claim.content.start : claim.content.end] == claim.content.text
+
+
+def test_editorial_voice_is_the_authors(seed_extractions):
+    editorial = seed_extractions[0]
+    assert editorial.author is not None
+    stances = [a for a in editorial.assertions if a.claimant == editorial.author]
+    assert any(a.content.text.startswith("there should be no second meeting until") for a in stances)
+    assert all(a.stated_on == date(2018, 9, 11) for a in stances)
+
+
+def test_this_summer_is_summer_of_the_publication_year(seed_extractions):
+    summer = next(t for t in seed_extractions[1].times if t.span.text == "this summer")
+    assert summer.value.timex == "2018-SU"
+
+
 def test_organisation_by_apposition(seed_extractions):
     assert actor(seed_extractions[1], "Rodong Sinmun").type == "Organization"
 

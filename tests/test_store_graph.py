@@ -115,3 +115,25 @@ def test_actors_are_shared_across_articles(seeded):
         GROUP BY ?a HAVING (COUNT(DISTINCT ?g) > 1)""")
     shared = {str(r.a).rsplit("/", 1)[1] for r in rows}
     assert {"trump", "kim-jong-un"} <= shared
+
+
+EVENTS_BY_ORDINAL = """PREFIX kg: <https://w3id.org/kgservice/ns#>
+    SELECT ?e (COUNT(DISTINCT ?g) AS ?sources) WHERE { GRAPH ?g { ?e a kg:Meeting ; kg:ordinal %d } } GROUP BY ?e"""
+
+
+@pytest.mark.parametrize("order", [1, -1], ids=["editorial-first", "op-ed-first"])
+def test_same_real_world_meetings_get_one_iri_across_articles(tmp_path, seeds, order):
+    settings = load_settings({"KG_STORE": str(tmp_path / "s")})
+    with GraphStore(settings.store) as store:
+        ingester = Ingester(store, settings)
+        for path in sorted(seeds.glob("*.txt"))[::order]:
+            ingester.ingest(read_file(path)[0])
+        first = store.query(EVENTS_BY_ORDINAL % 1)
+        second = store.query(EVENTS_BY_ORDINAL % 2)
+        assert [int(r.sources) for r in first] == [2]  # the earlier summit: one event, two sources
+        assert [int(r.sources) for r in second] == [2]  # the planned second meeting
+        assert {str(r.e) for r in first}.isdisjoint(str(r.e) for r in second)
+        statuses = store.query(
+            "PREFIX kg: <https://w3id.org/kgservice/ns#> SELECT ?s WHERE { GRAPH ?g { ?e kg:ordinal 2 ; kg:status ?s } }"
+        )
+        assert all(str(r.s).rsplit("#", 1)[1] in {"Planned", "Possible"} for r in statuses)

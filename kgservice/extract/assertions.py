@@ -111,8 +111,8 @@ def _quote_before(verb: Token, quotes: list[tuple[int, int]]) -> tuple[int, int]
 def _subject(verb: Token) -> Token | None:
     """The speaker: the verb's subject, a passive's "by" agent, or the subject of the clause above.
 
-    Only a participle or a subordinate/complement verb borrows its head's subject; a
-    passive subject ("allegations were brought") is never a speaker.
+    A coordinated, subordinate or participle verb borrows its head's subject; a passive
+    subject ("allegations were brought") is never a speaker.
     """
     current = verb
     for _ in range(4):
@@ -123,7 +123,7 @@ def _subject(verb: Token) -> Token | None:
                 return next((c for c in child.children if c.dep_ == "pobj"), None)
         if any(c.dep_ in ("nsubjpass", "csubj") for c in current.children):
             return None
-        borrows = current.dep_ in ("advcl", "xcomp") or (current.tag_ == "VBG" and current.dep_ in ("ccomp", "conj"))
+        borrows = current.dep_ in ("advcl", "xcomp", "conj") or (current.tag_ == "VBG" and current.dep_ == "ccomp")
         if not borrows or current.head.i == current.i:
             return None
         current = current.head
@@ -140,12 +140,14 @@ def _speaker(
     """(claimant, source phrase) of a reporting verb, or ``None`` when nobody can be the speaker.
 
     A participle whose own subject names no one ("…was likely saying") takes the speaker of
-    the clause it hangs from.
+    the nearest clause above it that names one.
     """
     subject = _subject(verb)
     claimant = _claimant(subject, actor_index, person_ids, org_ids) if subject is not None else None
-    if claimant is None and verb.tag_ == "VBG" and verb.head.i != verb.i:
-        head_subject = _subject(verb.head)
+    head = verb
+    while claimant is None and verb.tag_ == "VBG" and head.head.i != head.i:
+        head = head.head
+        head_subject = _subject(head)
         if head_subject is not None:
             subject = head_subject
             claimant = _claimant(head_subject, actor_index, person_ids, org_ids)

@@ -306,7 +306,7 @@ def _after_topic(trigger: Token, prep: Token) -> bool:
 
 
 def _objects(child: Token) -> list[Token]:
-    if child.dep_ == "prep":
+    if child.dep_ in ("prep", "dative") and child.pos_ == "ADP":
         return [c for c in child.children if c.dep_ == "pobj"]
     return [child]
 
@@ -504,7 +504,7 @@ def event_label_text(
     agents = [names.labels[p.actor] for p in shown if p.role == "agent"]
     others = [names.labels[p.actor] for p in shown if p.role != "agent"]
     if cls in ("Meeting", "Agreement") and len(shown) == 2 and not modifiers:
-        words.append("–".join(names.short[p.actor] for p in shown))
+        words.append("–".join(sorted(names.short[p.actor] for p in shown)))
         label = " ".join([*words, noun])
     else:
         label = " ".join([*words, noun])
