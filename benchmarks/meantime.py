@@ -11,9 +11,13 @@ MEANTIME annotates only the first sentences of each article (title, date line an
 first few body sentences) at document level; ``annotated_end`` is the character offset
 where that annotated region ends, so scorers can ignore predictions beyond it.
 
-Kept per document: the document creation time (DCT), TIMEX3 mentions, entity mentions
-(typed through their REFERS_TO link to an ENTITY instance), event mentions (with their
-class the same way) and HAS_PARTICIPANT links between them.
+Kept per document: the document creation time (DCT), the tokens with their sentence
+numbers and spans, TIMEX3 mentions, entity mentions (typed through their REFERS_TO link to
+an ENTITY instance), event mentions (with their class the same way) and HAS_PARTICIPANT
+links between them.  A mention keeps both the m_id of the instance it refers to (local to
+the document) and that instance's ``instance_id``: the corpus-level identifier shared by
+every document that mentions the same entity or event (all entities have one; events only
+where the cross-document layer annotated them).
 """
 
 from __future__ import annotations
@@ -53,6 +57,17 @@ SENTENCE_END = (".", "!", "?", '"', "''", RDQUOTE, RQUOTE, ")")
 
 
 @dataclass(frozen=True)
+class GoldToken:
+    """One token of the article: its ``t_id``, sentence number, text and character span."""
+
+    t_id: str
+    sentence: int
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
 class GoldTimex:
     """A gold TIMEX3 with its character span."""
 
@@ -75,8 +90,9 @@ class GoldMention:
     text: str
     kind: str  # "entity" | "event"
     type: str | None = None  # entity ent_type (PER, ORG, ...) or event class
-    instance: str | None = None  # the ENTITY/EVENT instance m_id it refers to
+    instance: str | None = None  # the ENTITY/EVENT instance m_id it refers to (per document)
     external_ref: str | None = None
+    instance_id: str | None = None  # that instance's corpus-level (cross-document) identifier
     attrs: dict[str, str] = field(default_factory=dict)
 
 
@@ -98,7 +114,9 @@ class MeantimeDoc:
     text: str
     dct: date | None
     annotated_end: int = 0
+    doc_id: str = ""
     sentences: list[tuple[int, int]] = field(default_factory=list)
+    tokens: list[GoldToken] = field(default_factory=list)
     timexes: list[GoldTimex] = field(default_factory=list)
     entities: list[GoldMention] = field(default_factory=list)
     events: list[GoldMention] = field(default_factory=list)
@@ -233,6 +251,7 @@ def _mentions(root: ET.Element, tag: str, kind: str, text: str, spans: dict) -> 
                 type=target.get(type_attr) if target is not None else None,
                 instance=refs.get(m_id),
                 external_ref=(target.get("external_ref") or None) if target is not None else None,
+                instance_id=(target.get("instance_id") or None) if target is not None else None,
                 attrs=attrs,
             )
         )
@@ -261,7 +280,9 @@ def load_file(path: Path) -> MeantimeDoc:
         text=text,
         dct=dct,
         annotated_end=_annotated_end(root, tokens, sents),
+        doc_id=root.get("doc_id", ""),
         sentences=[sents[k] for k in sorted(sents)],
+        tokens=[GoldToken(t_id, sent, *spans[t_id], tok) for t_id, sent, tok in tokens],
         timexes=timexes,
         entities=_mentions(root, "ENTITY_MENTION", "entity", text, spans),
         events=_mentions(root, "EVENT_MENTION", "event", text, spans),

@@ -139,15 +139,20 @@ def test_without_document_date_relative_times_stay_unresolved(extractor):
 
 
 @pytest.mark.skipif(not MEANTIME.is_dir(), reason="MEANTIME evaluation data not present beside the project")
-def test_meantime_extraction_is_sound_and_scores(extractor):
+def test_meantime_scores_clear_the_floors():
+    """The `make eval` harness on MEANTIME Apple; floors a little under what en_core_web_sm 3.8.0 reaches."""
     sys.path.insert(0, str(ROOT / "benchmarks"))
-    from eval_extraction import evaluate
+    from eval import run
 
-    scores = evaluate(MEANTIME)
-    precision, recall, _ = scores["actors"]
-    # measured 0.97 / 0.53 with en_core_web_sm 3.8.0; a drop below these floors is a regression
-    assert precision >= 0.9 and recall >= 0.45
-    assert scores["events"][0] >= 0.9
+    sections, _ = run(MEANTIME, EVAL / "timeline-trial", ["entities", "events", "times", "identity"])
+    rows = {(section.key, row.key): row for section in sections for row in section.rows}
+    # time expressions: recall (any overlap) and value accuracy on the gold expressions found
+    assert rows["times", "relaxed"].recall.value >= 0.90
+    assert rows["times", "value_accuracy"].accuracy.value >= 0.85
+    # named entities of the actor types (person, organisation, place): measured 0.96
+    assert rows["entities", "named_recall_ours_relaxed"].recall.value >= 0.90
+    assert rows["entities", "relaxed"].precision.value >= 0.90
+    assert rows["events", "relaxed"].precision.value >= 0.90
 
 
 @pytest.mark.skipif(not MEANTIME.is_dir(), reason="MEANTIME evaluation data not present beside the project")

@@ -8,7 +8,7 @@ import pytest
 import spacy
 from spacy.tokens import Span as SpacySpan
 
-from kgservice.extract.actors import joined_entities, slugify
+from kgservice.extract.actors import actor_key, joined_entities, slugify
 from kgservice.extract.lexicon import countries
 from kgservice.extract.records import ArticleInput
 
@@ -71,8 +71,15 @@ def test_title_alone_refers_to_its_unique_holder(extract):
     assert only(e.assertions, cue=e.assertions[0].cue).claimant == "ann-smith"
 
 
+def test_company_suffix_does_not_split_an_organisation(extract):
+    e = extract("Apple Inc. opened a store. Apple said on Monday that sales were strong.")
+    apple = only(e.actors, id="apple")
+    assert apple.label == "Apple Inc." and "Apple" in apple.aliases
+
+
 def test_slugs_keep_dashes_between_names():
     assert slugify("Second Macron–Merkel summit") == "second-macron-merkel-summit"
+    assert actor_key("Acme Corp.") == actor_key("Acme") == "acme"
 
 
 # --- assertions ---------------------------------------------------------------------------

@@ -58,6 +58,14 @@ def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
 
 
+_COMPANY_SUFFIX = re.compile(r"[\s,]+(?:inc|corp|corporation|co|ltd|llc|plc|ag|sa|gmbh|nv|se)\.?$", re.IGNORECASE)
+
+
+def actor_key(name: str) -> str:
+    """The id of the actor a name denotes: its slug, without a company suffix ("Apple Inc." → "apple")."""
+    return slugify(_COMPANY_SUFFIX.sub("", name) or name)
+
+
 def find_actors(doc: Doc) -> tuple[list[Actor], dict[int, str]]:
     """Actors of one document, and an index from token position to actor id."""
     clusters: dict[str, _Cluster] = defaultdict(_Cluster)
@@ -72,7 +80,7 @@ def find_actors(doc: Doc) -> tuple[list[Actor], dict[int, str]]:
             cluster.canonical = country
             cluster.add(span, name, "Place")
             continue
-        cluster = clusters[slugify(name)]
+        cluster = clusters[actor_key(name)]
         cluster.add(span, name, type_)
         if _apposition_is_organisation(ent):
             cluster.types["Organization"] += 2
@@ -268,7 +276,7 @@ def _actor(cluster: _Cluster) -> Actor:
     aliases = tuple(sorted(n for n in cluster.names if n != label))
     roles = tuple(dict.fromkeys(cluster.roles))
     mentions = tuple(sorted(cluster.mentions.values(), key=lambda s: s.start))
-    return Actor(slugify(label), label, _majority(cluster.types), aliases, roles, (), mentions)
+    return Actor(actor_key(label), label, _majority(cluster.types), aliases, roles, (), mentions)
 
 
 def _token_index(doc: Doc, actors: list[Actor]) -> dict[int, str]:
