@@ -49,6 +49,7 @@ def corpus() -> list:
 
 def main() -> None:
     """Run every benchmark and print one line each."""
+    import spacy
     from rdflib import Dataset
     from rdflib.plugins.sparql import prepareQuery
 
@@ -63,10 +64,12 @@ def main() -> None:
     settings = load_settings()
     extractor = Extractor(settings.spacy_model)
     texts = [a.text for a in articles]
-    bare = timed(lambda: list(extractor.nlp.pipe(texts)))
+    raw = spacy.load(settings.spacy_model)  # the model as published, without kgservice's component
+    bare = timed(lambda: list(raw.pipe(texts)))
     ours = timed(lambda: list(extractor.extract_many(articles)))
     print(
-        f"extraction  {words / ours:8.0f} words/s   bare spaCy {words / bare:8.0f} words/s   ratio {ours / bare:.2f}x"
+        f"extraction  {words / ours:8.0f} words/s   bare spaCy {words / bare:8.0f} words/s   "
+        f"throughput {bare / ours:.2f}x of bare spaCy (target >= 0.70x)"
     )
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -75,7 +78,9 @@ def main() -> None:
         start = time.perf_counter()
         list(ingester.ingest_many(articles))
         ingest = time.perf_counter() - start
-        print(f"ingest      {len(articles) / ingest:8.1f} articles/s  vs extraction alone   ratio {ingest / ours:.2f}x")
+        print(
+            f"ingest      {len(articles) / ingest:8.1f} articles/s  vs extraction alone   takes {ingest / ours:.2f}x as long"
+        )
         query = load_query("timeline").text
         oxigraph = timed(lambda: list(store.query(query)), repeat=5)
         memory = Dataset(default_union=True)

@@ -218,7 +218,7 @@ def _clause_tokens(head: Token) -> list[Token]:
     return tokens
 
 
-def _according_to(doc: Doc, actor_index: dict[int, str]) -> list[tuple[Span, str | None, Span, Span]]:
+def _according_to(doc: Doc, actor_index: dict[int, str]) -> list[tuple[Span, str, Span, Span]]:
     """ "According to X, …": the rest of the sentence is X's claim."""
     found = []
     for token in doc:

@@ -22,6 +22,7 @@ def extraction_json(extraction: Extraction, article_iri: str) -> dict[str, Any]:
         "times": [_time(t) for t in extraction.times],
         "events": [_event(e) for e in extraction.events],
         "assertions": [_assertion(a) for a in extraction.assertions],
+        "author": extraction.author,
     }
 
 
@@ -69,6 +70,9 @@ def _event(event: Event) -> dict[str, Any]:
         "place": event.place,
         "time": _time(event.time),
         "mentions": [_span(m) for m in event.mentions],
+        "cameo": event.cameo,
+        "ordinal": event.ordinal,
+        "implied": event.implied,
     }
 
 
