@@ -103,6 +103,7 @@ def test_extract_json_follows_the_contract(env, seeds):
     for span in spans:
         assert text[span["start"] : span["end"]] == span["text"]
     actor_ids = {a["id"] for a in data["actors"]}
+    assert data["article"]["author_actor"] in actor_ids  # an editorial (sidecar genre) speaks for itself
     for event in data["events"]:
         assert {p["actor"] for p in event["participants"]} <= actor_ids
         assert event["status"] in {"Occurred", "Ongoing", "Planned", "Possible", "Hypothetical", "Denied"}

@@ -17,12 +17,12 @@ def extraction_json(extraction: Extraction, article_iri: str) -> dict[str, Any]:
             "title": article.title,
             "published": _date(article.published),
             "text": article.text,
+            "author_actor": extraction.author,
         },
         "actors": [_actor(a) for a in extraction.actors],
         "times": [_time(t) for t in extraction.times],
         "events": [_event(e) for e in extraction.events],
         "assertions": [_assertion(a) for a in extraction.assertions],
-        "author": extraction.author,
     }
 
 
