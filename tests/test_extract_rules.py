@@ -225,3 +225,17 @@ def test_status_from_modality_conditionals_and_negation(extract, text, cls, stat
 def test_extraction_is_deterministic(extract):
     text = "Angela Merkel met Emmanuel Macron in Geneva on Monday. “It went well,” she said."
     assert extract(text) == extract(text)
+
+
+def test_brand_shaped_names_are_products_with_their_model_number(extract):
+    e = extract("Acme unveiled the iPhone 4 on Monday. Buyers queued for the iPhone 4 in Paris.")
+    product = only(e.actors, type="Product")
+    assert product.label == "iPhone 4" and len(product.mentions) == 2
+    assert all(a.label != "pH" for a in extract("The pH of the lake fell, Maria Lopez said.").actors)
+
+
+def test_a_surname_the_model_calls_an_organisation_is_the_person(extract):
+    e = extract("Steve Jobs opened the event. Jobs said the new phone would ship in June.")
+    jobs = only(e.actors, id="steve-jobs")
+    assert jobs.type == "Person" and "Jobs" in jobs.aliases
+    assert [a.claimant for a in e.assertions] == ["steve-jobs"]

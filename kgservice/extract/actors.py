@@ -30,6 +30,7 @@ ENTITY_TYPES = {
     "LOC": "Place",
     "FAC": "Place",
     "NORP": "Group",
+    "PRODUCT": "Product",
 }
 _POSSESSIVE = re.compile(r"[’']s?$")
 _LEADING_DET = {"the", "a", "an"}
@@ -96,11 +97,18 @@ def find_actors(doc: Doc) -> tuple[list[Actor], dict[int, str]]:
     return actors, _token_index(doc, actors)
 
 
+_BRAND = re.compile(r"^[a-z]{1,3}[A-Z][A-Za-z0-9]+$")  # iPhone, eBay, iOS: a name by its shape
+_MODEL = re.compile(r"^(?:\d[\dA-Za-z]*|[A-Z]{1,3})$")  # "4", "3GS", "X" after a product name
+
+
 def joined_entities(doc: Doc) -> list[SpacySpan]:
-    """Entities, with a name that stops at "of"/"for" joined to the name right after it.
+    """spaCy's entities, corrected: a name that stops at "of"/"for" is joined to the name
+    right after it, and brand-shaped words the model missed are products.
 
     The small English model often ends an organisation at its last preposition ("the
-    Council of" + "Europe"); the two spans are one name, typed as the first.
+    Council of" + "Europe"); the two spans are one name, typed as the first. A word shaped
+    like "iPhone" or "eBay" is a name wherever it stands, with a model number that follows
+    it ("iPhone 4"); it is a product unless the rest of the document types it otherwise.
     """
     ents = list(doc.ents)
     out: list[SpacySpan] = []
@@ -114,7 +122,14 @@ def joined_entities(doc: Doc) -> list[SpacySpan]:
             continue
         out.append(ent)
         i += 1
-    return out
+    named = {t.i for e in out if e.label_ in ENTITY_TYPES for t in e}
+    for token in doc:
+        if token.i not in named and _BRAND.match(token.text):
+            end = token.i + 1
+            if end < len(doc) and _MODEL.match(doc[end].text) and doc[end].i not in named:
+                end += 1
+            out.append(SpacySpan(doc, token.i, end, label="PRODUCT"))
+    return sorted(out, key=lambda e: e.start)
 
 
 def is_country(name: str) -> bool:
@@ -149,7 +164,7 @@ def _mention(ent: SpacySpan) -> tuple[Span, str, str] | None:
         tokens = tokens[1:]
     while tokens and (tokens[-1].tag_ == "POS" or tokens[-1].is_punct):
         tokens = tokens[:-1]
-    if not tokens or not any(t.pos_ == "PROPN" or t.text[:1].isupper() for t in tokens):
+    if not tokens or not any(t.pos_ == "PROPN" or t.text[:1].isupper() or _BRAND.match(t.text) for t in tokens):
         return None
     if _inside_title_phrase(tokens[0]):
         return None
@@ -221,31 +236,47 @@ def _premodifier_role(doc: Doc, ent: SpacySpan) -> str | None:
 
 
 def _merge_short_names(clusters: dict[str, _Cluster]) -> None:
-    """Fold a one-word person name into the single longer person name it begins or ends."""
+    """Fold a one-word name into the single longer person name it begins or ends.
+
+    The model often tags a lone surname as an organisation ("Jobs said"); such a name is
+    folded in only when it ends the person's name and comes after it, as news writes a
+    surname after the full name (so the company "Ford" stays apart from a later "Henry Ford").
+    """
     people = {k: c for k, c in clusters.items() if _majority(c.types) == "Person"}
-    for key, cluster in list(people.items()):
-        if "-" in key:
+    for key, cluster in list(clusters.items()):
+        kind = _majority(cluster.types)
+        if "-" in key or cluster.canonical or kind not in ("Person", "Organization"):
             continue
-        owners = [k for k in people if k != key and (k.startswith(key + "-") or k.endswith("-" + key))]
-        if len(owners) == 1:
-            target = clusters[owners[0]]
-            target.names.update(cluster.names)
+        owners = [
+            k for k in people if k != key and (k.endswith("-" + key) or (kind == "Person" and k.startswith(key + "-")))
+        ]
+        if len(owners) != 1:
+            continue
+        target = clusters[owners[0]]
+        if kind != "Person" and min(cluster.mentions) < min(target.mentions):
+            continue
+        target.names.update(cluster.names)
+        if kind == "Person":
             target.types.update(cluster.types)
-            target.roles.extend(cluster.roles)
-            for start, span in cluster.mentions.items():
-                target.mentions.setdefault(start, span)
-            del clusters[key]
+        target.roles.extend(cluster.roles)
+        for start, span in cluster.mentions.items():
+            target.mentions.setdefault(start, span)
+        del clusters[key]
 
 
 def _add_untagged_mentions(doc: Doc, clusters: dict[str, _Cluster]) -> None:
-    """Occurrences of a known name that NER missed become mentions too."""
+    """Occurrences of a known name that NER missed become mentions too.
+
+    A capitalised word counts if it is a proper noun or, away from the start of a sentence,
+    whatever the tagger made of it ("Jobs" tagged as a plural noun).
+    """
     taken = {start for c in clusters.values() for start in c.mentions}
     by_name = {name: c for c in clusters.values() for name in c.names}
     for token in doc:
-        if token.idx in taken or token.pos_ != "PROPN" or token.ent_type_:
+        if token.idx in taken or token.ent_type_ or not token.text[:1].isupper():
             continue
         cluster = by_name.get(token.text)
-        if cluster is not None and token.text[:1].isupper():
+        if cluster is not None and (token.pos_ == "PROPN" or not token.is_sent_start):
             cluster.mentions[token.idx] = Span(token.idx, token.idx + len(token.text), token.text)
 
 

@@ -19,6 +19,7 @@ import re
 
 from spacy.tokens import Doc, Token
 
+from kgservice.extract.events import noun_phrase_tokens
 from kgservice.extract.records import Assertion, Span
 
 PERSON_PRONOUNS = {"he", "she"}
@@ -39,39 +40,25 @@ def find_assertions(
 ) -> list[Assertion]:
     """Assertions of one document, in text order."""
     quotes = quotations(doc.text)
-    found: list[Assertion] = []
+    found: list[tuple[Span, str | None, Span, bool, Span | None]] = []
     claimants: dict[int, str | None] = {}
     for token in doc:
         if not token._.kg_reporting or not _is_report(token, quotes):
             continue
         content = _content(token, quotes)
-        if content is None:
+        speaker = _speaker(token, actor_index, person_ids, org_ids, claimants) if content else None
+        if content is None or speaker is None:
             continue
-        speaker = _speaker(token, actor_index, person_ids, org_ids, claimants)
-        if speaker is None:
-            continue
-        claimant, source = speaker
-        claimants[token.i] = claimant
-        span, direct = content
-        found.append(
-            _assertion(
-                len(found), claimant, Span(token.idx, token.idx + len(token.text), token.text), span, direct, source
-            )
-        )
+        claimants[token.i] = speaker[0]
+        cue = Span(token.idx, token.idx + len(token.text), token.text)
+        found.append((cue, speaker[0], content[0], content[1], speaker[1]))
     for cue, claimant, span, source in _according_to(doc, actor_index):
-        found.append(_assertion(len(found), claimant, cue, span, _inside_quote(span, quotes), source))
-    found.sort(key=lambda a: a.cue.start)
-    return [_renumbered(a, n) for n, a in enumerate(found)]
-
-
-def _assertion(n: int, claimant: str | None, cue: Span, content: Span, direct: bool, source: Span | None) -> Assertion:
-    return Assertion(id=f"a{n + 1}", claimant=claimant, cue=cue, content=content, direct=direct, source=source)
-
-
-def _renumbered(assertion: Assertion, n: int) -> Assertion:
-    from dataclasses import replace
-
-    return replace(assertion, id=f"a{n + 1}")
+        found.append((cue, claimant, span, _inside_quote(span, quotes), source))
+    found.sort(key=lambda f: f[0].start)
+    return [
+        Assertion(id=f"a{n + 1}", claimant=claimant, cue=cue, content=span, direct=direct, source=source)
+        for n, (cue, claimant, span, direct, source) in enumerate(found)
+    ]
 
 
 def _is_report(token: Token, quotes: list[tuple[int, int]]) -> bool:
@@ -172,8 +159,6 @@ def _claimant(subject: Token, actor_index: dict[int, str], person_ids: set[str],
     """The actor the subject names; "he"/"she" is the last person named before, "it" the last organisation."""
     if subject.i in actor_index:
         return actor_index[subject.i]
-    from kgservice.extract.events import noun_phrase_tokens
-
     for token in sorted(noun_phrase_tokens(subject), key=lambda t: abs(t.i - subject.i)):
         if token.i in actor_index:
             return actor_index[token.i]

@@ -65,7 +65,7 @@ class Actor:
 
     id: str
     label: str
-    type: str  # Person | Organization | Place | Group
+    type: str  # Person | Organization | Place | Group | Product
     aliases: tuple[str, ...] = ()
     roles: tuple[str, ...] = ()
     same_as: tuple[str, ...] = ()

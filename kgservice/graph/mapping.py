@@ -22,6 +22,7 @@ ACTOR_CLASSES: dict[str, tuple[URIRef, ...]] = {
     "Organization": (SCHEMA.Organization,),
     "Place": (SCHEMA.Place, SEM.Place),
     "Group": (KG.Group,),
+    "Product": (SCHEMA.Product,),  # SEM actors need not be sentient: a product launched, a missile tested
 }
 PARTICIPANT_ROLES = {"agent": KG.agent, "patient": KG.patient}
 
