@@ -4,9 +4,11 @@ Actors: the IRI comes from the canonical name's slug, so "Angela Merkel" in two 
 one actor; a one-word name ("Trump") that is the surname or family name of exactly one
 stored person ("Donald Trump") takes that person's IRI.
 
-Events: an event with an ordinal ("second meeting") or participants is keyed by its class,
-ordinal, sorted participant IRIs and place, so the same planned meeting reported by two
-articles gets one IRI. If the store already holds an event of the same class and ordinal
+Events: an event with participants and a date to the day is keyed by its class, date and
+sorted participant IRIs, so a statement or a meeting on a given day reported by two
+articles gets one IRI. An event with an ordinal ("second meeting") and participants is
+keyed by its class, ordinal, sorted participant IRIs and place, so the same planned meeting
+reported by two articles gets one IRI. If the store already holds an event of the same class and ordinal
 sharing a participant, and no conflicting place, that event's IRI is reused. Everything
 else (an undated statement, a letter) is specific to its article. The rules are
 deterministic: the same store and article always resolve the same way.
@@ -45,6 +47,10 @@ def _event_iri(
 ) -> URIRef:
     participants = sorted(str(actors[p.actor]) for p in event.participants if p.actor in actors)
     place = str(actors[event.place]) if event.place in actors else ""
+    dated = event.time is not None and event.time.value.precision == "day" and not event.implied
+    if participants and dated and not event.ordinal:
+        timex = event.time.value.timex if event.time else None
+        return minter.event(f"{event.id}-{digest(event.cls, timex, *participants)[:8]}")
     if not event.ordinal or not participants:
         return minter.event(f"{event.id}-{digest(extraction.article.id, event.trigger.start)[:8]}")
     existing = _matching_event(event, participants, place, store)

@@ -239,3 +239,21 @@ def test_a_surname_the_model_calls_an_organisation_is_the_person(extract):
     jobs = only(e.actors, id="steve-jobs")
     assert jobs.type == "Person" and "Jobs" in jobs.aliases
     assert [a.claimant for a in e.assertions] == ["steve-jobs"]
+
+
+@pytest.mark.parametrize(
+    ("text", "cls", "cameo"),
+    [
+        ("Iran launched a missile on Monday.", "Test", "15"),
+        ("The missile launch by Iran on Monday alarmed Israel.", "Test", "15"),
+        ("Acme launched the iPhone 4 in Paris on Monday.", "Occurrence", None),
+    ],
+)
+def test_a_launch_is_a_weapons_test_only_for_a_weapon(extract, text, cls, cameo):
+    event = extract(text).events[0]
+    assert (event.cls, event.cameo) == (cls, cameo)
+
+
+def test_labels_name_roles_with_prepositions(extract):
+    event = extract("Iran launched a missile on Monday.").events[0]
+    assert event.label == "Test by Iran"

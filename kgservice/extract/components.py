@@ -37,8 +37,26 @@ class TriggerTagger:
             if pos == "VERB" and lemma in reporting:
                 token._.kg_reporting = True
             elif pos in ("NOUN", "VERB"):
-                token._.kg_event = senses.get((lemma, pos))
+                sense = senses.get((lemma, pos))
+                if sense is not None and sense.objects and not _takes_object(token, sense.objects):
+                    sense = FALLBACK
+                token._.kg_event = sense
         return doc
+
+
+FALLBACK = lexicon.TriggerSense("Occurrence", None)
+OBJECT_DEPS = ("dobj", "nsubjpass", "compound", "nmod")
+
+
+def _takes_object(token: Token, objects: frozenset[str]) -> bool:
+    """Whether the trigger's object or noun modifier, if it has one, is among ``objects``.
+
+    "launch a missile" and "a missile launch" keep the sense; "launch a phone" does not.
+    """
+    found = [c for c in token.children if c.dep_ in OBJECT_DEPS and c.pos_ in ("NOUN", "PROPN")]
+    for prep in (c for c in token.children if c.dep_ == "prep" and c.lower_ == "of"):
+        found += [c for c in prep.children if c.dep_ == "pobj"]
+    return not found or any(c.lemma_.lower() in objects for c in found)
 
 
 @Language.factory("kg_triggers")

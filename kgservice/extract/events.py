@@ -493,7 +493,7 @@ def event_label_text(
     names: Names,
     noun: str | None = None,
 ) -> str:
-    """ "Geneva summit", "Second Macron–Scholz meeting", "Letter from A to B", "Interview by A with B"."""
+    """ "Geneva summit", "Second Macron–Scholz meeting", "Letter from A to B", "Launch of X by A"."""
     noun = noun or CLASS_NOUNS.get(cls, cls.lower())
     shown = [
         p
@@ -501,17 +501,20 @@ def event_label_text(
         if p.actor in names.labels and not names.forms.get(p.actor, {names.labels[p.actor]}) & set(modifiers)
     ]
     words = ([_ordinal_word(ordinal)] if ordinal else []) + list(modifiers)
-    agents = [names.labels[p.actor] for p in shown if p.role == "agent"]
-    others = [names.labels[p.actor] for p in shown if p.role != "agent"]
     if cls in ("Meeting", "Agreement") and len(shown) == 2 and not modifiers:
         words.append("–".join(sorted(names.short[p.actor] for p in shown)))
         label = " ".join([*words, noun])
+        return label[:1].upper() + label[1:]
+
+    def named(*roles: str) -> list[str]:
+        return [names.labels[p.actor] for p in shown if p.role in roles]
+
+    if cls == "Communication":
+        parts = [("from", named("agent")), ("to", named("patient", "participant"))]
     else:
-        label = " ".join([*words, noun])
-        if agents:
-            label += (" from " if cls == "Communication" else " by " if cls == "Statement" else " of ") + _and(agents)
-        if others:
-            label += (" to " if cls == "Communication" and agents else " with ") + _and(others)
+        agent = "of" if cls in ("Meeting", "Visit") else "by"
+        parts = [("of", named("patient")), (agent, named("agent")), ("with", named("participant"))]
+    label = " ".join([*words, noun, *(f"{prep} {_and(found)}" for prep, found in parts if found)])
     return label[:1].upper() + label[1:]
 
 

@@ -15,6 +15,7 @@ class TriggerSense:
 
     cls: str
     cameo: str | None
+    objects: frozenset[str] = frozenset()  # when set: the only object nouns this sense takes
 
 
 def _load(name: str) -> Any:
@@ -26,7 +27,7 @@ def triggers() -> dict[tuple[str, str], TriggerSense]:
     """Map (lemma, "NOUN"|"VERB") to its event sense."""
     table: dict[tuple[str, str], TriggerSense] = {}
     for cls, entry in _load("event_triggers.json")["classes"].items():
-        sense = TriggerSense(cls, entry["cameo"])
+        sense = TriggerSense(cls, entry["cameo"], frozenset(entry.get("objects", ())))
         for lemma in entry["nouns"]:
             table.setdefault((lemma, "NOUN"), sense)
         for lemma in entry["verbs"]:
