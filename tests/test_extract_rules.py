@@ -215,6 +215,8 @@ def test_letter_sent_to_someone(extract):
         ("Angela Merkel did not meet Emmanuel Macron.", "Meeting", "Denied"),
         ("Angela Merkel met Emmanuel Macron in Geneva.", "Meeting", "Occurred"),
         ("Reaching a deal with France has been an elusive goal for Angela Merkel.", "Agreement", "Possible"),
+        ("Angela Merkel meets Emmanuel Macron on Friday.", "Meeting", "Planned"),  # after publication
+        ("Angela Merkel met Emmanuel Macron on Friday.", "Meeting", "Occurred"),  # the Friday before
     ],
 )
 def test_status_from_modality_conditionals_and_negation(extract, text, cls, status):

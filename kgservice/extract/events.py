@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from datetime import date
 
 from spacy.tokens import Doc, Token
 
@@ -81,10 +82,13 @@ def find_events(
     actor_index: dict[int, str],
     time_at: dict[int, TimeExpr],
     countries: frozenset[str] = frozenset(),
+    published: date | None = None,
 ) -> list[Event]:
     """Events of one document, merged within it; ``time_at`` comes from :func:`attach_times`.
 
     ``countries`` are the ids of place actors that are countries (they take part in events).
+    An event the grammar reports as a fact but dated after ``published`` ("talks resume on
+    Monday" in Friday's paper) is planned: it cannot have happened yet.
     """
     places = {a.id for a in actors if a.type == "Place"}
     mentions = [
@@ -92,6 +96,10 @@ def find_events(
         for token in doc
         if token._.kg_event is not None and not _is_generic(token) and not _modifies_same_event(token)
     ]
+    for mention in mentions:
+        earliest = mention.time.value.earliest if mention.time else None
+        if mention.status == "Occurred" and published and earliest and earliest > published:
+            mention.status = "Planned"
     groups = [g for g in _merge(mentions) if any(_is_anchored(m) for m in g)]
     names = Names(
         {a.id: a.label for a in actors},

@@ -44,7 +44,7 @@ class Extractor:
         times = find_times(doc, article.published)
         time_at = attach_times(doc, times)
         countries = frozenset(a.id for a in actors if a.type == "Place" and is_country(a.label))
-        events = find_events(doc, actors, index, time_at, countries)
+        events = find_events(doc, actors, index, time_at, countries, article.published)
         persons = {a.id for a in actors if a.type == "Person"}
         organisations = frozenset(a.id for a in actors if a.type == "Organization")
         assertions = find_assertions(doc, index, persons, organisations)
