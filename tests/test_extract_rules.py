@@ -8,7 +8,7 @@ import pytest
 import spacy
 from spacy.tokens import Span as SpacySpan
 
-from kgservice.extract.actors import actor_key, joined_entities, slugify
+from kgservice.extract.actors import actor_key, corrected_entities, slugify
 from kgservice.extract.lexicon import countries
 from kgservice.extract.records import ArticleInput
 
@@ -59,7 +59,7 @@ def test_name_cut_before_of_is_joined_to_the_next_name():
     nlp = spacy.blank("en")
     doc = nlp("He spoke to the Council of Europe yesterday.")
     doc.ents = [SpacySpan(doc, 4, 6, label="ORG"), SpacySpan(doc, 6, 7, label="GPE")]
-    joined = joined_entities(doc)
+    joined = corrected_entities(doc)
     assert [(e.text, e.label_) for e in joined] == [("Council of Europe", "ORG")]
 
 

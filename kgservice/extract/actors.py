@@ -70,7 +70,7 @@ def actor_key(name: str) -> str:
 def find_actors(doc: Doc) -> tuple[list[Actor], dict[int, str]]:
     """Actors of one document, and an index from token position to actor id."""
     clusters: dict[str, _Cluster] = defaultdict(_Cluster)
-    for ent in joined_entities(doc):
+    for ent in corrected_entities(doc):
         mention = _mention(ent)
         if mention is None:
             continue
@@ -98,10 +98,10 @@ def find_actors(doc: Doc) -> tuple[list[Actor], dict[int, str]]:
 
 
 _BRAND = re.compile(r"^[a-z]{1,3}[A-Z][A-Za-z0-9]+$")  # iPhone, eBay, iOS: a name by its shape
-_MODEL = re.compile(r"^(?:\d[\dA-Za-z]*|[A-Z]{1,3})$")  # "4", "3GS", "X" after a product name
+_MODEL = re.compile(r"^(?:\d[\dA-Za-z]*|[A-Z]{1,2})$")  # "4", "3GS", "X" after a product name
 
 
-def joined_entities(doc: Doc) -> list[SpacySpan]:
+def corrected_entities(doc: Doc) -> list[SpacySpan]:
     """spaCy's entities, corrected: a name that stops at "of"/"for" is joined to the name
     right after it, and brand-shaped words the model missed are products.
 
