@@ -1,0 +1,75 @@
+"""Start the service under gunicorn on a free loopback port, for tests and benchmarks."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+GUNICORN = Path(sys.executable).parent / "gunicorn"
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_healthy(url: str, server: subprocess.Popen, timeout: float = 30.0) -> dict:
+    """Poll ``/healthz`` until it answers; fail if the server exits first."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise AssertionError(f"gunicorn exited with {server.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                return json.loads(response.read())
+        except OSError:
+            time.sleep(0.2)
+    raise AssertionError(f"{url} did not answer within {timeout} s")
+
+
+@contextlib.contextmanager
+def serve(store: Path, log: Path, threads: int = 4, **env: str) -> Iterator[str]:
+    """Run ``kgservice.web.wsgi:app`` under gunicorn on ``store``; yield its base URL.
+
+    ``env`` adds settings (``KG_API_TOKEN="…"``, ``KG_QUERY_TIMEOUT="2"``…). The server log
+    goes to ``log``. The store must be closed by every other process before this starts.
+    """
+    port = free_port()
+    environment = {**os.environ, "KG_STORE": str(store), "PYTHONPATH": str(ROOT), **env}
+    environment.setdefault("KG_BASE_URI", f"http://127.0.0.1:{port}/")
+    command = [
+        str(GUNICORN),
+        "--workers",
+        "1",
+        "--threads",
+        str(threads),
+        "--worker-class",
+        "gthread",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "kgservice.web.wsgi:app",
+    ]
+    with log.open("wb") as out:
+        server = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=out, stderr=subprocess.STDOUT)
+        try:
+            health = wait_healthy(f"http://127.0.0.1:{port}/healthz", server)
+            assert health["status"] == "ok", health
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
