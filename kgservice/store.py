@@ -8,7 +8,9 @@ article's graph is replaced or removed in a single transaction.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
+import threading
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
@@ -22,7 +24,7 @@ from rdflib.compare import isomorphic
 from rdflib.query import Result
 from rdflib.term import Node, Variable
 
-from kgservice.errors import QuerySyntaxError, StoreError
+from kgservice.errors import InputError, QuerySyntaxError, StoreError
 from kgservice.graph.namespaces import bind_prefixes
 
 ONTOLOGY_GRAPH = URIRef("https://w3id.org/kgservice/ns")
@@ -50,6 +52,8 @@ class GraphStore:
         except OSError as exc:
             raise StoreError(_open_error(location, exc)) from exc
         self._inner = inner
+        self.generation = 0  # bumped by every write; query workers forked before a write are retired
+        self._write_lock = threading.RLock()
         self.dataset = Dataset(store=OxigraphStore(store=inner), default_union=True)
         bind_prefixes(self.dataset)
 
@@ -94,7 +98,7 @@ class GraphStore:
         try:
             raw = self._inner.query(sparql, **options)  # type: ignore[arg-type]
         except SyntaxError as exc:
-            raise QuerySyntaxError(str(exc)) from exc
+            raise QuerySyntaxError(f"the query does not parse: {syntax_message(exc)}") from exc
         return _to_rdflib(raw, max_rows)
 
     def graph(self, name: URIRef) -> Graph:
@@ -140,25 +144,45 @@ class GraphStore:
 
     # -- writing -------------------------------------------------------------------------
 
+    @contextlib.contextmanager
+    def writing(self, bump: bool = True) -> Iterator[None]:
+        """Hold the write lock (one write at a time; no fork of a query worker meanwhile).
+
+        ``bump`` marks the store changed, so query workers forked earlier are not reused.
+        """
+        with self._write_lock:
+            try:
+                yield
+            finally:
+                if bump:
+                    self.generation += 1
+
     def replace_graph(self, name: URIRef, graph: Graph) -> None:
         """Replace one named graph by ``graph`` in a single transaction."""
         body = graph.serialize(format="nt")
         update = f"DROP SILENT GRAPH {name.n3()} ;\nINSERT DATA {{ GRAPH {name.n3()} {{\n{body}\n}} }}"
-        self._inner.update(update)
+        with self.writing():
+            self._inner.update(update)
 
     def delete_graph(self, name: URIRef) -> bool:
         """Remove exactly one named graph; return whether it existed."""
-        if not self.has_graph(name):
-            return False
-        self._inner.remove_graph(ox.NamedNode(str(name)))
-        return True
+        with self.writing():
+            if not self.has_graph(name):
+                return False
+            self._inner.remove_graph(ox.NamedNode(str(name)))
+            return True
 
-    def update(self, sparql: str) -> None:
-        """Run a SPARQL 1.1 Update in one transaction."""
+    def update(self, sparql: str, base_iri: str | None = None) -> None:
+        """Run a SPARQL 1.1 Update in one transaction (all of it, or nothing)."""
         try:
-            self._inner.update(sparql)
+            with self.writing():
+                self._inner.update(sparql, base_iri=base_iri)
         except SyntaxError as exc:
-            raise QuerySyntaxError(str(exc)) from exc
+            raise QuerySyntaxError(f"the update does not parse: {syntax_message(exc)}") from exc
+        except RuntimeError as exc:  # e.g. CREATE GRAPH of a graph that exists
+            raise InputError(f"the update failed and changed nothing: {exc}") from exc
+        except OSError as exc:
+            raise StoreError(f"the update could not be written: {exc}") from exc
 
     def ensure_ontology(self, ontology: Graph) -> None:
         """Keep the ontology in a named graph of its own, updated when it changes."""
@@ -172,6 +196,12 @@ def from_ox(term: object) -> Any:
     if isinstance(node, Literal) and node.datatype == XSD.string:
         return Literal(str(node))
     return node
+
+
+def syntax_message(exc: SyntaxError, limit: int = 300) -> str:
+    """Oxigraph's parse error, kept to its position and the start of what it expected."""
+    text = " ".join(str(exc).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _open_error(location: str, exc: OSError) -> str:

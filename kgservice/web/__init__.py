@@ -16,31 +16,44 @@ import threading
 from typing import Any
 
 from flask import Flask, current_app, jsonify, redirect, render_template, request, url_for
+from flask_cors import CORS
 from werkzeug.exceptions import HTTPException
 
 from kgservice.errors import KGError
+from kgservice.guard import QueryGuard
 from kgservice.settings import Settings, load_settings
 from kgservice.store import GraphStore
 from kgservice.timeline import local_name
 
 log = logging.getLogger(__name__)
 
+READ_ROUTES = r"^/(?!sparql/update|api/).*"  # every route but the write routes
+
 
 class StoreExtension:
-    """Opens the store on first use, once per process, and closes it at exit."""
+    """Opens the store on first use, once per process, and closes it at exit.
+
+    It also keeps the :class:`QueryGuard` whose worker processes answer ``/sparql``.
+    """
 
     def __init__(self, app: Flask | None = None) -> None:
         self._store: GraphStore | None = None
+        self._guard: QueryGuard | None = None
         self._lock = threading.Lock()
-        self.location = ""
+        self.settings: Settings | None = None
         if app is not None:
             self.init_app(app)
 
     def init_app(self, app: Flask) -> None:
         """Attach to ``app`` as ``app.extensions["kgstore"]``."""
-        self.location = app.config["KG"].store
+        self.settings = app.config["KG"]
         app.extensions["kgstore"] = self
         atexit.register(self.close)
+
+    @property
+    def location(self) -> str:
+        """Where the store lives."""
+        return self.settings.store if self.settings else ""
 
     def get(self) -> GraphStore:
         """The open store (opened now if it is not yet)."""
@@ -49,9 +62,21 @@ class StoreExtension:
                 self._store = GraphStore(self.location)
             return self._store
 
-    def close(self) -> None:
-        """Flush and release the store."""
+    def guard(self) -> QueryGuard:
+        """The query guard of the open store."""
+        store = self.get()
         with self._lock:
+            if self._guard is None:
+                assert self.settings is not None
+                self._guard = QueryGuard(store, self.settings.query_timeout, self.settings.query_workers)
+            return self._guard
+
+    def close(self) -> None:
+        """Stop the query workers, then flush and release the store."""
+        with self._lock:
+            if self._guard is not None:
+                self._guard.close()
+                self._guard = None
             if self._store is not None:
                 self._store.close()
                 self._store = None
@@ -63,6 +88,12 @@ def get_store() -> GraphStore:
     return ext.get()
 
 
+def get_guard() -> QueryGuard:
+    """The current app's query guard."""
+    ext: StoreExtension = current_app.extensions["kgstore"]
+    return ext.guard()
+
+
 def settings() -> Settings:
     """The current app's settings."""
     return current_app.config["KG"]
@@ -72,8 +103,18 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     """Build the app: settings from defaults, environment, then ``overrides`` (``KG_*`` keys)."""
     app = Flask(__name__)
     app.config["KG"] = load_settings(overrides)
+    app.config["MAX_CONTENT_LENGTH"] = app.config["KG"].max_update_bytes + 64 * 1024  # the largest body any route reads
     app.json.sort_keys = False  # type: ignore[attr-defined]
     StoreExtension(app)
+    # Reads are open to pages on other origins (a notebook, YASGUI elsewhere); writes never are.
+    CORS(
+        app,
+        resources={READ_ROUTES: {"origins": "*"}},
+        methods=["GET", "HEAD", "POST", "OPTIONS"],
+        expose_headers=["X-KG-Row-Limit", "X-KG-Truncated", "Link"],
+        supports_credentials=False,
+        send_wildcard=True,
+    )
     from kgservice.web import health, linkeddata, sparql, timeline
 
     for module in (sparql, timeline, linkeddata, health):

@@ -1,187 +1,256 @@
-"""``/sparql``: the SPARQL 1.1 Protocol (query only), a service description and an HTML query page.
+"""``/sparql`` and ``/sparql/update``: the SPARQL 1.1 Protocol, a service description and an HTML query page.
 
-GET ``query=``, POST form, POST ``application/sparql-query``; ``default-graph-uri`` and
-``named-graph-uri`` choose the dataset (by default the union of all graphs). Updates are
-refused (400). SELECT results longer than ``KG_MAX_ROWS`` are cut and the cut is reported in
-``X-KG-Truncated`` / ``X-KG-Row-Limit`` (and on the HTML page), never silently.
+Queries: GET ``query=``, POST form, POST ``application/sparql-query``; ``default-graph-uri``
+and ``named-graph-uri`` choose the dataset (by default the union of all graphs). Every
+query runs in a killable worker process (:mod:`kgservice.guard`) under the time limit
+``KG_QUERY_TIMEOUT``; past it the answer is 503 with a message. Answers longer than
+``KG_MAX_ROWS`` rows (or triples) are cut and the cut is reported in ``X-KG-Truncated`` /
+``X-KG-Row-Limit`` (and on the HTML page), never silently. ``SERVICE`` is refused unless
+``KG_ALLOW_SERVICE`` is set. Relative IRIs resolve against the endpoint's URL.
+
+Updates: POST form (``update=``) or ``application/sparql-update`` to ``/sparql/update``, with
+``Authorization: Bearer $KG_API_TOKEN``; ``using-graph-uri``/``using-named-graph-uri``
+apply to every operation with a ``WHERE``. An update runs in one transaction.
 """
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Blueprint, Response, render_template, request, url_for
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.query import Result
-from werkzeug.exceptions import UnsupportedMediaType
+from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import RequestEntityTooLarge, UnsupportedMediaType
 
-from kgservice.errors import InputError, QuerySyntaxError
+from kgservice import sparqltext
+from kgservice.errors import InputError, NotAcceptable
 from kgservice.graph.namespaces import RDF, SD, bind_prefixes
+from kgservice.guard import QueryAnswer, QueryRequest
 from kgservice.resources import all_queries
-from kgservice.web import get_store, settings
+from kgservice.web import get_guard, get_store, settings
 from kgservice.web import negotiation as neg
+from kgservice.web.auth import require_token
 
 bp = Blueprint("sparql", __name__)
 
 FORM = "application/x-www-form-urlencoded"
-DIRECT = "application/sparql-query"
+DIRECT_QUERY = "application/sparql-query"
+DIRECT_UPDATE = "application/sparql-update"
 
 
 @dataclass
-class ProtocolRequest:
-    """The query and dataset of one protocol request."""
+class Operation:
+    """The text of one protocol request (a query or an update) and its dataset."""
 
-    query: str | None
+    text: str | None
     default_graphs: list[str] = field(default_factory=list)
     named_graphs: list[str] = field(default_factory=list)
+
+
+# -- queries -----------------------------------------------------------------------------
 
 
 @bp.route("/sparql", methods=["GET", "POST"])
 def endpoint() -> Any:
     """Answer a SPARQL query, or describe the service when there is none."""
-    proto = _read_request()
-    if proto.query is None:
+    op = _read_query()
+    if op.text is None:
         if request.method == "POST":
             raise InputError("a POST to /sparql needs a query (form field `query` or an application/sparql-query body)")
         if neg.prefers_html():
             return render_template("sparql.html", queries=all_queries(), query="", result=None)
         return _service_description()
-    result = _run(proto)
-    return _respond(proto, result)
+    form = _check_query(op.text)
+    html = request.args.get("format") == "html" or (not request.args.get("format") and neg.prefers_html())
+    answer = get_guard().run(
+        QueryRequest(
+            op.text,
+            bindings_format="json" if html else _negotiate("bindings", strict=form in sparqltext.BINDINGS_FORMS),
+            graph_format="nt" if html else _negotiate("graph", strict=form in sparqltext.GRAPH_FORMS),
+            default_graphs=tuple(op.default_graphs),
+            named_graphs=tuple(op.named_graphs),
+            base_iri=url_for("sparql.endpoint", _external=True),
+            max_rows=settings().max_rows,
+            prefixes={p: str(ns) for p, ns in get_store().dataset.namespaces()},
+        )
+    )
+    return _respond(op, answer, html)
 
 
-def _read_request() -> ProtocolRequest:
+def _negotiate(kind: str, strict: bool) -> str | None:
+    """The format key for results of ``kind``; None when nothing fits and the query is of the other kind."""
+    try:
+        return neg.choose(kind).key
+    except NotAcceptable:
+        if strict:
+            raise
+        return None
+
+
+def _read_query() -> Operation:
     if request.method == "GET":
-        return _from_params(request.args)
+        return _from_params(request.args, "query")
     mimetype = request.mimetype
     if mimetype == FORM:
-        params = request.form
-        proto = _from_params(params)
-        proto.default_graphs += request.args.getlist("default-graph-uri")
-        proto.named_graphs += request.args.getlist("named-graph-uri")
-        return proto
-    if mimetype == DIRECT:
-        proto = _from_params(request.args)
-        if proto.query is not None:
+        op = _from_params(request.form, "query")
+        _add_dataset_from_url(op, "query")
+        return op
+    if mimetype == DIRECT_QUERY:
+        op = _from_params(request.args, "query")
+        if op.text is not None:
             raise InputError("a direct POST carries the query in its body, not also in `query=`")
-        proto.query = request.get_data(as_text=True)
-        return proto
-    raise UnsupportedMediaType(f"POST /sparql takes {FORM} or {DIRECT}, not {mimetype or 'no content type'}")
+        op.text = _body_text()
+        return op
+    if mimetype == DIRECT_UPDATE or (mimetype == FORM and "update" in request.form):
+        raise InputError("SPARQL Update is not accepted at /sparql: POST it to /sparql/update")
+    raise UnsupportedMediaType(f"POST /sparql takes {FORM} or {DIRECT_QUERY}, not {mimetype or 'no content type'}")
 
 
-def _from_params(params: Any) -> ProtocolRequest:
-    queries = params.getlist("query")
-    if len(queries) > 1:
-        raise InputError("give exactly one `query` parameter")
-    if "update" in params:
-        raise InputError("this endpoint is read-only: SPARQL Update is not accepted at /sparql")
-    return ProtocolRequest(
-        queries[0] if queries else None, params.getlist("default-graph-uri"), params.getlist("named-graph-uri")
-    )
+DATASET_PARAMETERS = {
+    "query": ("default-graph-uri", "named-graph-uri"),
+    "update": ("using-graph-uri", "using-named-graph-uri"),
+}
 
 
-def _run(proto: ProtocolRequest) -> Result:
-    if not proto.query or not proto.query.strip():
+def _from_params(params: MultiDict[str, str], name: str) -> Operation:
+    """The ``query`` (or ``update``) parameter and its dataset parameters."""
+    texts = params.getlist(name)
+    if len(texts) > 1:
+        raise InputError(f"give exactly one `{name}` parameter, not {len(texts)}")
+    if name == "query" and "update" in params:
+        raise InputError("SPARQL Update is not accepted at /sparql: POST it to /sparql/update")
+    default, named = DATASET_PARAMETERS[name]
+    return Operation(texts[0] if texts else None, params.getlist(default), params.getlist(named))
+
+
+def _add_dataset_from_url(op: Operation, name: str) -> None:
+    """A form POST may also give its dataset in the URL."""
+    default, named = DATASET_PARAMETERS[name]
+    op.default_graphs += request.args.getlist(default)
+    op.named_graphs += request.args.getlist(named)
+
+
+def _body_text() -> str:
+    """The request body as UTF-8 text (the protocol allows no other encoding)."""
+    charset = request.mimetype_params.get("charset", "utf-8").lower()
+    if charset not in {"utf-8", "utf8"}:
+        raise UnsupportedMediaType(f"SPARQL bodies must be UTF-8, not {charset}")
+    try:
+        return request.get_data().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"the body is not valid UTF-8 (byte {exc.start})") from exc
+
+
+def _check_query(text: str) -> str | None:
+    """Refuse what the endpoint does not run; return the query form when the text shows it."""
+    if not text.strip():
         raise InputError("the query is empty")
-    try:
-        return get_store().query(
-            proto.query,
-            default_graphs=proto.default_graphs or None,
-            named_graphs=proto.named_graphs or None,
-            max_rows=settings().max_rows + 1,  # one more than shown tells whether the result was cut
+    size = len(text.encode("utf-8"))
+    if size > settings().max_query_bytes:
+        raise RequestEntityTooLarge(
+            f"the query is {size:,} bytes; the limit is {settings().max_query_bytes:,} (KG_MAX_QUERY_BYTES)"
         )
-    except QuerySyntaxError as exc:
-        if _is_update(proto.query):
-            raise InputError("this endpoint is read-only: SPARQL Update is not accepted at /sparql") from exc
-        raise
+    form = sparqltext.operation(text)
+    if form in sparqltext.UPDATE_OPERATIONS:
+        raise InputError("SPARQL Update is not accepted at /sparql: POST it to /sparql/update")
+    if not settings().allow_service and sparqltext.uses_service(text):
+        raise InputError("SERVICE (federated query) is off on this endpoint; the operator can allow it")
+    return form
 
 
-def _is_update(text: str) -> bool:
-    """Whether a query string that Oxigraph refused as a query parses as an update."""
-    from rdflib.plugins.sparql.parser import parseUpdate
-
-    try:
-        parseUpdate(text)
-    except Exception:  # any parse failure means "not an update"
-        return False
-    return True
-
-
-def _truncate(result: Result) -> bool:
-    limit = settings().max_rows
-    if result.type == "SELECT" and len(result.bindings) > limit:
-        result.bindings = result.bindings[:limit]
-        return True
-    return False
-
-
-def _respond(proto: ProtocolRequest, result: Result) -> Response:
-    truncated = _truncate(result)
-    kind = "bindings" if result.type in {"SELECT", "ASK"} else "graph"
-    fmt = neg.choose(kind, html=True) if request.args.get("format") or not neg.prefers_html() else neg.HTML
-    if fmt is neg.HTML:
+def _respond(op: Operation, answer: QueryAnswer, html: bool) -> Response:
+    kind = "graph" if answer.form == "CONSTRUCT" else "bindings"
+    if html:
         body = render_template(
             "sparql.html",
             queries=all_queries(),
-            query=proto.query,
-            result=_table(result),
-            truncated=truncated,
-            downloads=_downloads(proto, kind),
+            query=op.text,
+            result=_table(answer),
+            truncated=answer.truncated,
+            downloads=_downloads(op, kind),
         )
         response = Response(body, mimetype="text/html")
     else:
-        response = Response(_serialize(result, fmt), mimetype=fmt.mimetype)
+        fmt = neg.by_key(kind, answer.format)
+        response = Response(answer.body, content_type=f"{fmt.mimetype}; charset=utf-8")
     response.headers["X-KG-Row-Limit"] = str(settings().max_rows)
-    response.headers["X-KG-Truncated"] = "true" if truncated else "false"
+    response.headers["X-KG-Truncated"] = "true" if answer.truncated else "false"
     response.vary.add("Accept")
     return response
 
 
-def _serialize(result: Result, fmt: neg.Format) -> bytes:
-    if result.type == "ASK" and fmt.key in {"csv", "tsv"}:
-        header = "_askResult" if fmt.key == "csv" else "?_askResult"
-        return f"{header}\r\n{'true' if result.askAnswer else 'false'}\r\n".encode()
-    if fmt.key == "tsv":
-        return _tsv(result)
-    if result.type in {"SELECT", "ASK"}:
-        return result.serialize(format=fmt.rdflib) or b""
-    return (result.graph or Graph()).serialize(format=fmt.rdflib, encoding="utf-8")
-
-
-def _tsv(result: Result) -> bytes:
-    """SPARQL 1.1 TSV results: terms in Turtle syntax, a leading ``?`` on variable names."""
-    variables = result.vars or []
-    lines = ["\t".join(f"?{v}" for v in variables)]
-    for row in result.bindings:
-        cells = []
-        for var in variables:
-            term = row.get(var)
-            cells.append("" if term is None else term.n3().replace("\t", "\\t").replace("\n", "\\n"))
-        lines.append("\t".join(cells))
-    return ("\n".join(lines) + "\n").encode("utf-8")
-
-
-def _table(result: Result) -> dict[str, Any]:
-    """Rows of a result for the HTML page (a graph as subject/predicate/object rows)."""
-    if result.type == "ASK":
+def _table(answer: QueryAnswer) -> dict[str, Any]:
+    """Rows of an answer for the HTML page (a graph as subject/predicate/object rows)."""
+    if answer.form == "CONSTRUCT":
+        graph = Graph().parse(data=answer.body.decode("utf-8"), format="nt")
+        triples = sorted(graph, key=lambda t: (str(t[0]), str(t[1]), str(t[2])))
+        return {"vars": ["subject", "predicate", "object"], "rows": [list(t) for t in triples]}
+    result = Result.parse(io.BytesIO(answer.body), format="json")
+    if answer.form == "ASK":
         return {"ask": bool(result.askAnswer)}
-    if result.type == "SELECT":
-        variables = result.vars or []
-        names = [str(v) for v in variables]
-        rows = [[row.get(v) for v in variables] for row in result.bindings]
-        return {"vars": names, "rows": rows}
-    triples = sorted(result.graph or Graph(), key=lambda t: (str(t[0]), str(t[1]), str(t[2])))
-    return {"vars": ["subject", "predicate", "object"], "rows": [list(t) for t in triples]}
+    variables = result.vars or []
+    return {"vars": [str(v) for v in variables], "rows": [[row.get(v) for v in variables] for row in result.bindings]}
 
 
-def _downloads(proto: ProtocolRequest, kind: str) -> list[tuple[str, str]]:
+def _downloads(op: Operation, kind: str) -> list[tuple[str, str]]:
     args: dict[str, Any] = {
-        "query": proto.query,
-        "default-graph-uri": proto.default_graphs,
-        "named-graph-uri": proto.named_graphs,
+        "query": op.text,
+        "default-graph-uri": op.default_graphs,
+        "named-graph-uri": op.named_graphs,
     }
     return [(fmt.key.upper(), url_for("sparql.endpoint", format=fmt.key, **args)) for fmt in neg.formats(kind)]
+
+
+# -- updates -----------------------------------------------------------------------------
+
+
+@bp.route("/sparql/update", methods=["POST"])
+def update() -> Response:
+    """Run a SPARQL 1.1 Update (token required), all of it or nothing."""
+    require_token()
+    op = _read_update()
+    text = op.text or ""
+    if not text.strip():
+        raise InputError("the update is empty")
+    size = len(text.encode("utf-8"))
+    if size > settings().max_update_bytes:
+        raise RequestEntityTooLarge(
+            f"the update is {size:,} bytes; the limit is {settings().max_update_bytes:,} (KG_MAX_UPDATE_BYTES)"
+        )
+    if sparqltext.operation(text) in sparqltext.QUERY_FORMS:
+        raise InputError("this is a query, not an update: send it to /sparql")
+    if not settings().allow_service and sparqltext.loads_documents(text):
+        raise InputError("LOAD and SERVICE are off on this endpoint (they fetch URLs); the operator can allow them")
+    text = sparqltext.apply_using(text, op.default_graphs, op.named_graphs)
+    get_store().update(text, base_iri=url_for("sparql.endpoint", _external=True))
+    return Response(status=204)
+
+
+def _read_update() -> Operation:
+    mimetype = request.mimetype
+    if mimetype == FORM:
+        if "query" in request.form:
+            raise InputError("queries go to /sparql; /sparql/update takes `update=`")
+        op = _from_params(request.form, "update")
+        _add_dataset_from_url(op, "update")
+        if op.text is None:
+            raise InputError("a form POST to /sparql/update needs an `update` field")
+        return op
+    if mimetype == DIRECT_UPDATE:
+        op = _from_params(request.args, "update")
+        if op.text is not None:
+            raise InputError("a direct POST carries the update in its body, not also in `update=`")
+        op.text = _body_text()
+        return op
+    raise UnsupportedMediaType(
+        f"POST /sparql/update takes {FORM} or {DIRECT_UPDATE}, not {mimetype or 'no content type'}"
+    )
+
+
+# -- service description ------------------------------------------------------------------
 
 
 def _service_description() -> Response:
@@ -194,7 +263,11 @@ def _service_description() -> Response:
     graph.add((service, RDF.type, SD.Service))
     graph.add((service, SD.endpoint, service))
     graph.add((service, SD.supportedLanguage, SD.SPARQL11Query))
+    if settings().api_token:
+        graph.add((service, SD.supportedLanguage, SD.SPARQL11Update))
     graph.add((service, SD.feature, SD.UnionDefaultGraph))
+    if settings().allow_service:
+        graph.add((service, SD.feature, SD.BasicFederatedQuery))
     for uri in (
         "SPARQL_Results_JSON",
         "SPARQL_Results_XML",

@@ -1,0 +1,500 @@
+"""The query guard: SPARQL queries run in worker processes that can be killed.
+
+Oxigraph cannot interrupt a query: it ignores signals, and a thread cannot be stopped. So
+``/sparql`` never evaluates a query in the serving process. The process that owns the
+store forks **query workers**; a forked worker shares the open store (copy-on-write: no
+second open, no lock) and answers queries sent to it over a pipe. The parent waits for
+the answer until the time limit; past it, the worker is killed with ``SIGKILL`` and the
+caller gets :class:`QueryTimeout`. The parent's threads, and every other worker, go on
+serving. A worker also dies alone if a query exhausts its memory.
+
+A worker sees the store as it was when it was forked. Every write in the owning process
+goes through :meth:`GraphStore.writing`, which bumps the store's generation; a worker of
+an older generation is retired instead of reused, so a query never reads a stale store.
+Between writes (most of the time) workers are reused and a query costs one pipe round
+trip; right after a write, the next query pays for one fork (a few milliseconds).
+
+Forking a threaded process can copy a lock that another thread held; a worker that does
+not report ready within :data:`HANDSHAKE` seconds is killed and forked again.
+
+Workers also serialise the answer (JSON, XML, CSV, TSV results; Turtle, N-Triples,
+JSON-LD, RDF/XML graphs), cut it at the row limit and say whether it was cut.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import json
+import os
+import pickle
+import select
+import signal
+import stat
+import struct
+import threading
+import time
+import warnings
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from xml.sax.saxutils import escape, quoteattr
+
+import pyoxigraph as ox
+
+from kgservice.errors import KGError, NotAcceptable, QuerySyntaxError, StoreError
+from kgservice.store import syntax_message
+
+HANDSHAKE = 3.0  # seconds a new worker has to report ready
+MAX_SERVED = 1000  # queries a worker answers before it is replaced (bounds its private memory)
+_HEADER = struct.Struct("!Q")
+
+RESULT_FORMATS = ("json", "xml", "csv", "tsv")
+GRAPH_FORMATS: dict[str, ox.RdfFormat] = {
+    "ttl": ox.RdfFormat.TURTLE,
+    "nt": ox.RdfFormat.N_TRIPLES,
+    "jsonld": ox.RdfFormat.JSON_LD,
+    "rdf": ox.RdfFormat.RDF_XML,
+}
+
+
+class QueryTimeout(KGError):
+    """A query ran past the time limit and was stopped."""
+
+    status = 503
+
+
+@dataclass(frozen=True)
+class QueryRequest:
+    """One query with its dataset, the result format for each kind and the row limit.
+
+    ``bindings_format`` serves SELECT/ASK (``json``, ``xml``, ``csv``, ``tsv``) and
+    ``graph_format`` CONSTRUCT/DESCRIBE (``ttl``, ``nt``, ``jsonld``, ``rdf``): the query's
+    form is known for sure only once Oxigraph has parsed it. ``None`` means the client
+    accepts no format of that kind (406 if the query turns out to be of it).
+    """
+
+    query: str
+    bindings_format: str | None = "json"
+    graph_format: str | None = "ttl"
+    default_graphs: tuple[str, ...] = ()
+    named_graphs: tuple[str, ...] = ()
+    base_iri: str | None = None
+    max_rows: int = 10000
+    prefixes: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class QueryAnswer:
+    """A serialised answer: the query form, the bytes, the rows (or triples) sent and whether more were cut."""
+
+    form: str
+    format: str
+    body: bytes
+    rows: int
+    truncated: bool
+
+
+def execute(store: ox.Store, request: QueryRequest) -> QueryAnswer:
+    """Run one query on ``store`` and serialise the answer (what a worker does; usable directly)."""
+    options: dict[str, object] = {
+        "use_default_graph_as_union": not request.default_graphs,
+        "base_iri": request.base_iri,
+    }
+    if request.default_graphs:
+        options["default_graph"] = [ox.NamedNode(g) for g in request.default_graphs]
+    if request.named_graphs:
+        options["named_graphs"] = [ox.NamedNode(g) for g in request.named_graphs]
+    try:
+        result = store.query(request.query, **options)  # type: ignore[arg-type]
+    except SyntaxError as exc:
+        raise QuerySyntaxError(f"the query does not parse: {syntax_message(exc)}") from exc
+    if isinstance(result, ox.QueryBoolean | ox.QuerySolutions):
+        fmt = request.bindings_format
+        if fmt is None:
+            raise NotAcceptable("a SELECT or ASK answer is available as JSON, XML, CSV or TSV; Accept names none")
+        if isinstance(result, ox.QueryBoolean):
+            return QueryAnswer("ASK", fmt, _boolean(bool(result), fmt), 1, False)
+        variables = [v.value for v in result.variables]
+        rows = _take(result, request.max_rows)
+        shown = rows[: request.max_rows]
+        body = _solutions(variables, shown, fmt)  # type: ignore[arg-type]
+        return QueryAnswer("SELECT", fmt, body, len(shown), len(rows) > len(shown))
+    fmt = request.graph_format
+    if fmt is None:
+        raise NotAcceptable("a CONSTRUCT or DESCRIBE answer is available as Turtle, N-Triples, JSON-LD or RDF/XML")
+    triples = _take(result, request.max_rows)
+    shown = triples[: request.max_rows]
+    serialised = ox.serialize(
+        shown,  # type: ignore[arg-type]
+        format=GRAPH_FORMATS[fmt],
+        prefixes=request.prefixes if fmt in {"ttl", "rdf"} else None,
+    )
+    return QueryAnswer("CONSTRUCT", fmt, serialised or b"", len(shown), len(triples) > len(shown))
+
+
+def _take(results: Iterable[object], limit: int) -> list[object]:
+    """Up to ``limit + 1`` items: one more than shown tells whether the answer was cut."""
+    taken = []
+    for item in results:
+        taken.append(item)
+        if len(taken) > limit:
+            break
+    return taken
+
+
+# -- result serialisers (SPARQL 1.1 Query Results JSON, XML, CSV and TSV) ------------------
+
+
+def _boolean(value: bool, fmt: str) -> bytes:
+    word = "true" if value else "false"
+    if fmt == "json":
+        return json.dumps({"head": {}, "boolean": value}).encode()
+    if fmt == "xml":
+        return (
+            '<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">'
+            f"<head/><boolean>{word}</boolean></sparql>\n"
+        ).encode()
+    header = "_askResult" if fmt == "csv" else "?_askResult"
+    return f"{header}\r\n{word}\r\n".encode()
+
+
+def _solutions(variables: list[str], rows: list[ox.QuerySolution], fmt: str) -> bytes:
+    if fmt == "json":
+        return _json(variables, rows)
+    if fmt == "xml":
+        return _xml(variables, rows)
+    if fmt == "csv":
+        return _csv(variables, rows)
+    return _tsv(variables, rows)
+
+
+def _json_term(term: object) -> dict[str, str]:
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, ox.Literal):
+        cell = {"type": "literal", "value": term.value}
+        if term.language:
+            cell["xml:lang"] = term.language
+        elif term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
+            cell["datatype"] = term.datatype.value
+        return cell
+    return {"type": "triple", "value": str(term)}
+
+
+def _json(variables: list[str], rows: list[ox.QuerySolution]) -> bytes:
+    bindings = []
+    for row in rows:
+        cells = {}
+        for name, term in zip(variables, row, strict=False):
+            if term is not None:
+                cells[name] = _json_term(term)
+        bindings.append(cells)
+    document = {"head": {"vars": variables}, "results": {"bindings": bindings}}
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def _xml_term(term: object) -> str:
+    if isinstance(term, ox.NamedNode):
+        return f"<uri>{escape(term.value)}</uri>"
+    if isinstance(term, ox.BlankNode):
+        return f"<bnode>{escape(term.value)}</bnode>"
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return f"<literal xml:lang={quoteattr(term.language)}>{escape(term.value)}</literal>"
+        if term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
+            return f"<literal datatype={quoteattr(term.datatype.value)}>{escape(term.value)}</literal>"
+        return f"<literal>{escape(term.value)}</literal>"
+    return f"<literal>{escape(str(term))}</literal>"
+
+
+def _xml(variables: list[str], rows: list[ox.QuerySolution]) -> bytes:
+    parts = ['<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#"><head>']
+    parts += [f"<variable name={quoteattr(v)}/>" for v in variables]
+    parts.append("</head><results>")
+    for row in rows:
+        parts.append("<result>")
+        for name, term in zip(variables, row, strict=False):
+            if term is not None:
+                parts.append(f"<binding name={quoteattr(name)}>{_xml_term(term)}</binding>")
+        parts.append("</result>")
+    parts.append("</results></sparql>\n")
+    return "".join(parts).encode("utf-8")
+
+
+def _csv_cell(term: object) -> str:
+    if term is None:
+        return ""
+    if isinstance(term, ox.BlankNode):
+        text = f"_:{term.value}"
+    elif isinstance(term, ox.NamedNode | ox.Literal):
+        text = term.value
+    else:
+        text = str(term)
+    if any(c in text for c in ',"\r\n'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def _csv(variables: list[str], rows: list[ox.QuerySolution]) -> bytes:
+    lines = [",".join(_csv_cell(v) for v in variables)] if variables else [""]
+    lines += [",".join(_csv_cell(term) for term in row) for row in rows]
+    return ("\r\n".join(lines) + "\r\n").encode("utf-8")
+
+
+def _tsv_cell(term: object) -> str:
+    """A term in Turtle syntax, as SPARQL 1.1 TSV wants (N-Triples form is valid Turtle)."""
+    if term is None:
+        return ""
+    return str(term).replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+def _tsv(variables: list[str], rows: list[ox.QuerySolution]) -> bytes:
+    lines = ["\t".join(f"?{v}" for v in variables)]
+    lines += ["\t".join(_tsv_cell(term) for term in row) for row in rows]
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+# -- worker processes ------------------------------------------------------------------
+
+
+def _send(fd: int, payload: object) -> None:
+    data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
+    view = memoryview(_HEADER.pack(len(data)) + data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+
+
+def _read_exactly(fd: int, size: int, deadline: float | None) -> bytes:
+    chunks, remaining = [], size
+    while remaining:
+        if deadline is not None:
+            wait = deadline - time.monotonic()
+            if wait <= 0 or not select.select([fd], [], [], wait)[0]:
+                raise TimeoutError
+        chunk = os.read(fd, min(remaining, 1 << 20))
+        if not chunk:
+            raise EOFError
+        chunks.append(chunk)
+        remaining -= len(chunk)
+    return b"".join(chunks)
+
+
+def _receive(fd: int, deadline: float | None = None) -> object:
+    (size,) = _HEADER.unpack(_read_exactly(fd, _HEADER.size, deadline))
+    return pickle.loads(_read_exactly(fd, size, deadline))
+
+
+@dataclass(eq=False)
+class _Worker:
+    pid: int
+    requests: int  # the parent writes requests here
+    answers: int  # and reads answers here
+    generation: int
+    served: int = 0
+
+    def kill(self) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGKILL)
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(self.pid, 0)
+        for fd in (self.requests, self.answers):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+
+
+class QueryGuard:
+    """A pool of killable query workers forked from the process that owns ``store``.
+
+    ``store`` is a :class:`kgservice.store.GraphStore`; ``timeout`` is the time limit of one
+    query in seconds; at most ``workers`` queries run at once (others wait, within their
+    own time limit, for a free worker).
+    """
+
+    def __init__(self, store: object, timeout: float, workers: int = 4) -> None:
+        self.store = store
+        self.timeout = timeout
+        self.size = max(1, workers)
+        self._idle: list[_Worker] = []
+        self._all: set[_Worker] = set()
+        self._busy = 0
+        self._cond = threading.Condition()
+        self._closed = False
+
+    def run(self, request: QueryRequest) -> QueryAnswer:
+        """Answer ``request`` in a worker, or raise :class:`QueryTimeout` when it takes too long."""
+        deadline = time.monotonic() + self.timeout
+        worker = self._acquire(deadline)
+        try:
+            _send(worker.requests, request)
+            reply = _receive(worker.answers, deadline)
+        except TimeoutError:
+            self._discard(worker)
+            raise QueryTimeout(
+                f"the query was stopped after {self.timeout:g} s, the time limit (KG_QUERY_TIMEOUT); "
+                "narrow it down (a LIMIT, more specific patterns) or ask the operator for a longer limit"
+            ) from None
+        except (EOFError, OSError) as exc:
+            self._discard(worker)
+            raise StoreError("the query process died (out of memory?); the query was not answered") from exc
+        except BaseException:
+            self._discard(worker)
+            raise
+        self._release(worker)
+        if isinstance(reply, KGError):
+            raise reply
+        assert isinstance(reply, QueryAnswer)
+        return reply
+
+    def close(self) -> None:
+        """Kill every worker (the store owner is closing)."""
+        with self._cond:
+            self._closed = True
+            workers, self._idle = list(self._all), []
+            self._all.clear()
+        for worker in workers:
+            worker.kill()
+
+    # -- pool bookkeeping ------------------------------------------------------------------
+
+    @property
+    def _generation(self) -> int:
+        return int(getattr(self.store, "generation", 0))
+
+    def _acquire(self, deadline: float) -> _Worker:
+        stale: list[_Worker] = []
+        with self._cond:
+            while True:
+                if self._closed:
+                    raise StoreError("the store is closing")
+                while self._idle:
+                    worker = self._idle.pop()
+                    if worker.generation == self._generation:
+                        self._busy += 1
+                        self._kill_later(stale)
+                        return worker
+                    stale.append(worker)
+                    self._all.discard(worker)
+                if self._busy < self.size:
+                    self._busy += 1
+                    break
+                wait = deadline - time.monotonic()
+                if wait <= 0 or not self._cond.wait(wait):
+                    self._kill_later(stale)
+                    raise QueryTimeout(
+                        f"every query worker stayed busy for {self.timeout:g} s (KG_QUERY_TIMEOUT); try again later"
+                    )
+        self._kill_later(stale)
+        try:
+            worker = self._spawn()
+        except BaseException:
+            with self._cond:
+                self._busy -= 1
+                self._cond.notify()
+            raise
+        with self._cond:
+            self._all.add(worker)
+        return worker
+
+    @staticmethod
+    def _kill_later(workers: list[_Worker]) -> None:
+        for worker in workers:
+            worker.kill()
+        workers.clear()
+
+    def _release(self, worker: _Worker) -> None:
+        worker.served += 1
+        retire = worker.served >= MAX_SERVED or worker.generation != self._generation
+        with self._cond:
+            self._busy -= 1
+            if retire or self._closed:
+                self._all.discard(worker)
+            else:
+                self._idle.append(worker)
+            self._cond.notify()
+        if retire:
+            worker.kill()
+
+    def _discard(self, worker: _Worker) -> None:
+        with self._cond:
+            self._busy -= 1
+            self._all.discard(worker)
+            self._cond.notify()
+        worker.kill()
+
+    def _spawn(self) -> _Worker:
+        """Fork a worker and wait for it to report ready (twice, if the first hangs)."""
+        last: Exception | None = None
+        for _ in range(2):
+            worker = self._fork()
+            try:
+                if _receive(worker.answers, time.monotonic() + HANDSHAKE) == "ready":
+                    return worker
+            except (TimeoutError, EOFError, OSError) as exc:
+                last = exc
+            worker.kill()
+        raise StoreError(f"could not start a query worker: {last!r}")
+
+    def _fork(self) -> _Worker:
+        request_r, request_w = os.pipe()
+        answer_r, answer_w = os.pipe()
+        inner = self.store._inner  # type: ignore[attr-defined]
+        others = [fd for w in list(self._all) for fd in (w.requests, w.answers)]
+        with self.store.writing(bump=False), warnings.catch_warnings():  # type: ignore[attr-defined]
+            # no write is in progress in this process while it forks
+            warnings.simplefilter("ignore", DeprecationWarning)  # "fork() in a multi-threaded process"
+            generation = self._generation
+            pid = os.fork()
+        if pid == 0:  # the worker
+            try:
+                os.close(request_w)
+                os.close(answer_r)
+                _become_worker(keep={request_r, answer_w}, close=others)
+                _serve(inner, request_r, answer_w)
+            finally:
+                os._exit(0)
+        os.close(request_r)
+        os.close(answer_w)
+        return _Worker(pid, request_w, answer_r, generation)
+
+
+def _become_worker(keep: set[int], close: list[int]) -> None:
+    """Shed what the worker inherited and must not hold: signal handlers, sockets, other workers' pipes."""
+    for signum in (signal.SIGTERM, signal.SIGQUIT, signal.SIGHUP, signal.SIGUSR1, signal.SIGUSR2):
+        signal.signal(signum, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # ^C in a terminal reaches the whole group; the parent decides
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG: die with the parent
+    for fd in close:
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    for name in os.listdir("/proc/self/fd") if os.path.isdir("/proc/self/fd") else ():
+        fd = int(name)
+        if fd in keep:
+            continue
+        with contextlib.suppress(OSError):
+            if stat.S_ISSOCK(os.fstat(fd).st_mode):  # client connections and the listening socket
+                os.close(fd)
+
+
+def _serve(store: ox.Store, requests: int, answers: int) -> None:
+    """The worker's loop: prove the store is readable, then answer requests until the pipe closes."""
+    store.query("ASK { ?s ?p ?o }")  # hangs here, and is replaced, if fork copied a held lock
+    _send(answers, "ready")
+    while True:
+        try:
+            request = _receive(requests)
+        except EOFError:
+            return
+        try:
+            reply: object = execute(store, request)  # type: ignore[arg-type]
+        except KGError as exc:
+            reply = exc
+        except OSError as exc:
+            reply = StoreError(f"the store could not be read: {exc}")
+        except Exception as exc:  # report, never die silently: the parent turns this into an error page
+            reply = KGError(f"the query failed: {exc}")
+        _send(answers, reply)
