@@ -42,6 +42,7 @@ from xml.sax.saxutils import escape, quoteattr
 import pyoxigraph as ox
 
 from kgservice.errors import KGError, NotAcceptable, QuerySyntaxError, StoreError
+from kgservice.sparqltext import declares_dataset
 from kgservice.store import syntax_message
 
 HANDSHAKE = 3.0  # seconds a new worker has to report ready
@@ -96,10 +97,8 @@ class QueryAnswer:
 
 def execute(store: ox.Store, request: QueryRequest) -> QueryAnswer:
     """Run one query on ``store`` and serialise the answer (what a worker does; usable directly)."""
-    options: dict[str, object] = {
-        "use_default_graph_as_union": not request.default_graphs,
-        "base_iri": request.base_iri,
-    }
+    own_dataset = bool(request.default_graphs or request.named_graphs) or declares_dataset(request.query)
+    options: dict[str, object] = {"use_default_graph_as_union": not own_dataset, "base_iri": request.base_iri}
     if request.default_graphs:
         options["default_graph"] = [ox.NamedNode(g) for g in request.default_graphs]
     if request.named_graphs:

@@ -85,6 +85,11 @@ def uses_service(query: str) -> bool:
     return any(t.keyword == "SERVICE" for t in tokens(query))
 
 
+def declares_dataset(query: str) -> bool:
+    """Whether a query names its own dataset with ``FROM`` or ``FROM NAMED``."""
+    return any(t.depth == 0 and t.keyword == "FROM" for t in tokens(query))
+
+
 def loads_documents(update: str) -> bool:
     """Whether an update fetches documents from the web (``LOAD``) or calls ``SERVICE``."""
     return any(t.keyword in {"LOAD", "SERVICE"} for t in tokens(update))

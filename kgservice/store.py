@@ -26,6 +26,7 @@ from rdflib.term import Node, Variable
 
 from kgservice.errors import InputError, QuerySyntaxError, StoreError
 from kgservice.graph.namespaces import bind_prefixes
+from kgservice.sparqltext import declares_dataset
 
 ONTOLOGY_GRAPH = URIRef("https://w3id.org/kgservice/ns")
 
@@ -83,12 +84,14 @@ class GraphStore:
     ) -> Result:
         """Run a SPARQL query on Oxigraph's engine and return an rdflib ``Result``.
 
-        The default graph is the union of all graphs unless ``default_graphs`` names some.
+        The default graph is the union of all graphs, unless the request (``default_graphs``,
+        ``named_graphs``) or the query (``FROM``, ``FROM NAMED``) names its own dataset.
         ``bindings`` substitute variables by RDF terms before evaluation (SEP-0007): the
         variable must be in the SELECT projection. ``max_rows`` stops reading a SELECT
         result after that many rows, so a huge result is never held in memory.
         """
-        options: dict[str, object] = {"use_default_graph_as_union": not default_graphs}
+        own_dataset = bool(default_graphs or named_graphs) or declares_dataset(sparql)
+        options: dict[str, object] = {"use_default_graph_as_union": not own_dataset}
         if default_graphs:
             options["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
         if named_graphs:

@@ -210,7 +210,7 @@ def read_request(graph: Graph, request: Node) -> ProtocolRequest:
     )
 
 
-def read_test(graph: Graph, test: URIRef, folder: Path) -> ProtocolTest:
+def read_test(graph: Graph, test: Node, folder: Path) -> ProtocolTest:
     base = folder.as_uri() + "/"
     data = tuple(
         sorted(

@@ -72,12 +72,17 @@ def endpoint() -> Any:
             graph_format="nt" if html else _negotiate("graph", strict=form in sparqltext.GRAPH_FORMS),
             default_graphs=tuple(op.default_graphs),
             named_graphs=tuple(op.named_graphs),
-            base_iri=url_for("sparql.endpoint", _external=True),
+            base_iri=_base_iri(),
             max_rows=settings().max_rows,
             prefixes={p: str(ns) for p, ns in get_store().dataset.namespaces()},
         )
     )
     return _respond(op, answer, html)
+
+
+def _base_iri() -> str:
+    """Relative IRIs in queries and updates resolve against the endpoint's IRI under ``KG_BASE_URI``."""
+    return settings().base_uri + "sparql"
 
 
 def _negotiate(kind: str, strict: bool) -> str | None:
@@ -104,7 +109,7 @@ def _read_query() -> Operation:
             raise InputError("a direct POST carries the query in its body, not also in `query=`")
         op.text = _body_text()
         return op
-    if mimetype == DIRECT_UPDATE or (mimetype == FORM and "update" in request.form):
+    if mimetype == DIRECT_UPDATE:
         raise InputError("SPARQL Update is not accepted at /sparql: POST it to /sparql/update")
     raise UnsupportedMediaType(f"POST /sparql takes {FORM} or {DIRECT_QUERY}, not {mimetype or 'no content type'}")
 
@@ -225,7 +230,7 @@ def update() -> Response:
     if not settings().allow_service and sparqltext.loads_documents(text):
         raise InputError("LOAD and SERVICE are off on this endpoint (they fetch URLs); the operator can allow them")
     text = sparqltext.apply_using(text, op.default_graphs, op.named_graphs)
-    get_store().update(text, base_iri=url_for("sparql.endpoint", _external=True))
+    get_store().update(text, base_iri=_base_iri())
     return Response(status=204)
 
 
