@@ -154,15 +154,33 @@ def extract(obj: _Context, files: tuple[Path, ...], published: str | None, fmt: 
 @click.option("--format", "fmt", type=click.Choice(("table", "json", "csv")), default="table", show_default=True)
 @click.pass_obj
 def query(obj: _Context, sparql: str, fmt: str) -> None:
-    """Run a SPARQL query on the store."""
-    from kgservice.terminal import print_result
+    """Run a SPARQL query on the store (same time and row limits as the endpoint)."""
+    from kgservice.guard import QueryGuard, QueryRequest
+    from kgservice.terminal import print_answer
 
+    settings = obj.settings
+    request = QueryRequest(
+        sparql,
+        bindings_format="csv" if fmt == "csv" else "json",
+        graph_format={"json": "jsonld", "csv": "nt"}.get(fmt, "ttl"),
+        max_rows=settings.max_rows,
+    )
+    guard = None
     try:
-        result = obj.store().query(sparql)
+        guard = QueryGuard(obj.store(), settings.query_timeout, workers=1)
+        answer = guard.run(request)
     except KGError as exc:
         _fail(exc.message, 2)
         return
-    print_result(result, fmt)
+    except KeyboardInterrupt:  # the worker is killed; the store is untouched
+        _fail("interrupted", 130)
+        return
+    finally:
+        if guard is not None:
+            guard.close()
+    print_answer(answer, fmt)
+    if answer.truncated:
+        click.echo(f"(cut at {settings.max_rows} rows: KG_MAX_ROWS)", err=True)
 
 
 @main.command()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -63,25 +64,23 @@ def _ingest_file(ingester: Any, path: Path, articles: list[Any], replace: bool, 
         summary.triples += result.triples
 
 
-def print_result(result: Any, fmt: str) -> None:
-    """Print a SPARQL result as a table, JSON or CSV."""
-    if fmt in ("json", "csv"):
-        if result.type in ("CONSTRUCT", "DESCRIBE"):
-            out = result.graph.serialize(format="json-ld" if fmt == "json" else "nt")
-            sys.stdout.write(out if isinstance(out, str) else out.decode())
-            return
-        sys.stdout.write(result.serialize(format=fmt).decode("utf-8"))
+def print_answer(answer: Any, fmt: str) -> None:
+    """Print a query answer (:class:`kgservice.guard.QueryAnswer`): as served for JSON/CSV and graphs, else a table."""
+    if fmt in ("json", "csv") or answer.form == "CONSTRUCT":
+        sys.stdout.write(answer.body.decode("utf-8"))
+        if not answer.body.endswith(b"\n"):
+            sys.stdout.write("\n")
         return
+    document = json.loads(answer.body)
     console = Console()
-    if result.type == "ASK":
-        console.print("yes" if result.askAnswer else "no")
-    elif result.type == "SELECT":
-        table = Table(*[str(v) for v in result.vars])
-        for row in result:
-            table.add_row(*["" if value is None else str(value) for value in row])
-        console.print(table)
-    else:
-        sys.stdout.write(result.graph.serialize(format="turtle"))
+    if answer.form == "ASK":
+        console.print("yes" if document["boolean"] else "no")
+        return
+    variables = document["head"]["vars"]
+    table = Table(*variables)
+    for row in document["results"]["bindings"]:
+        table.add_row(*[row[v]["value"] if v in row else "" for v in variables])
+    console.print(table)
 
 
 def print_timeline(events: list[dict[str, Any]]) -> None:

@@ -150,3 +150,17 @@ def test_bad_query_gives_message_not_traceback(env):
     result = run(env, "query", "SELECT WHERE {")
     assert result.exit_code == 2
     assert "Traceback" not in result.stderr and result.stderr.startswith("kgservice:")
+
+
+def test_query_time_and_row_limits(env, seeds):
+    import time
+
+    run(env, "ingest", str(seeds))
+    limited = {**env, "KG_QUERY_TIMEOUT": "1", "KG_MAX_ROWS": "3"}
+    start = time.monotonic()
+    runaway = run(limited, "query", "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }")
+    assert runaway.exit_code == 2 and "time limit" in runaway.stderr
+    assert time.monotonic() - start < 3
+    cut = run(limited, "query", "SELECT ?s WHERE { ?s ?p ?o }", "--format", "csv")
+    assert cut.exit_code == 0 and len(cut.stdout.strip().splitlines()) == 4
+    assert "cut at 3 rows" in cut.stderr
