@@ -305,3 +305,11 @@ def test_runaway_on_a_million_triples_is_stopped_while_others_are_served(million
         assert len(served) >= 5 and max(served) < 1.0, served
         with urllib.request.urlopen(f"{base}/sparql?query=ASK%20%7B%7D", timeout=10) as response:
             assert json.loads(response.read())["boolean"] is True
+
+
+def test_service_description_names_the_update_endpoint(client: FlaskClient) -> None:
+    described = Graph().parse(data=client.get("/sparql", headers={"Accept": "text/turtle"}).data, format="turtle")
+    sd = "http://www.w3.org/ns/sparql-service-description#"
+    languages = {(str(s), str(o)) for s, o in described.subject_objects(URIRef(sd + "supportedLanguage"))}
+    assert ("http://localhost/sparql", sd + "SPARQL11Query") in languages
+    assert ("http://localhost/sparql/update", sd + "SPARQL11Update") in languages

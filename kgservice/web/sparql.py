@@ -268,8 +268,11 @@ def _service_description() -> Response:
     graph.add((service, RDF.type, SD.Service))
     graph.add((service, SD.endpoint, service))
     graph.add((service, SD.supportedLanguage, SD.SPARQL11Query))
-    if settings().api_token:
-        graph.add((service, SD.supportedLanguage, SD.SPARQL11Update))
+    if settings().api_token:  # updates have an endpoint of their own
+        updates = URIRef(url_for("sparql.update", _external=True))
+        graph.add((updates, RDF.type, SD.Service))
+        graph.add((updates, SD.endpoint, updates))
+        graph.add((updates, SD.supportedLanguage, SD.SPARQL11Update))
     graph.add((service, SD.feature, SD.UnionDefaultGraph))
     if settings().allow_service:
         graph.add((service, SD.feature, SD.BasicFederatedQuery))
