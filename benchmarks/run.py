@@ -6,7 +6,9 @@ Run: ``make bench`` (or ``.venv/bin/python benchmarks/run.py``).
   (the cost of our rules on top of parsing);
 - ingest: extraction + resolve + map + store vs. extraction alone;
 - query: a timeline query on Oxigraph's engine (what the store does) vs. rdflib's own
-  SPARQL engine over the same data (what happens if a query falls back silently).
+  SPARQL engine over the same data (what happens if a query falls back silently);
+- sparql over HTTP: the same queries through the service under gunicorn vs. pyoxigraph
+  directly, on a synthetic store of 1M triples (see ``sparql_http.py``).
 """
 
 from __future__ import annotations
@@ -93,6 +95,10 @@ def main() -> None:
             f"ratio {rdflib_engine / oxigraph:.1f}x slower without Oxigraph ({len(store)} quads)"
         )
         store.close()
+
+    import sparql_http
+
+    sparql_http.main([])
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import dataclasses
 import json
 import os
 import pickle
@@ -37,6 +38,7 @@ import time
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
@@ -48,6 +50,8 @@ from kgservice.store import syntax_message
 HANDSHAKE = 3.0  # seconds a new worker has to report ready
 MAX_SERVED = 1000  # queries a worker answers before it is replaced (bounds its private memory)
 _HEADER = struct.Struct("!Q")
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+_js = encode_basestring  # a JSON string literal, non-ASCII kept as is (C-accelerated)
 
 RESULT_FORMATS = ("json", "xml", "csv", "tsv")
 GRAPH_FORMATS: dict[str, ox.RdfFormat] = {
@@ -93,6 +97,7 @@ class QueryAnswer:
     body: bytes
     rows: int
     truncated: bool
+    seconds: float = 0.0  # time the worker spent evaluating and serialising
 
 
 def execute(store: ox.Store, request: QueryRequest) -> QueryAnswer:
@@ -167,31 +172,38 @@ def _solutions(variables: list[str], rows: list[ox.QuerySolution], fmt: str) -> 
     return _tsv(variables, rows)
 
 
-def _json_term(term: object) -> dict[str, str]:
+def _json_term(term: object) -> str:
+    """One RDF term as a SPARQL JSON results object, encoded."""
     if isinstance(term, ox.NamedNode):
-        return {"type": "uri", "value": term.value}
+        return '{"type":"uri","value":' + _js(term.value) + "}"
     if isinstance(term, ox.BlankNode):
-        return {"type": "bnode", "value": term.value}
+        return '{"type":"bnode","value":' + _js(term.value) + "}"
     if isinstance(term, ox.Literal):
-        cell = {"type": "literal", "value": term.value}
         if term.language:
-            cell["xml:lang"] = term.language
-        elif term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
-            cell["datatype"] = term.datatype.value
-        return cell
-    return {"type": "triple", "value": str(term)}
+            return '{"type":"literal","value":' + _js(term.value) + ',"xml:lang":' + _js(term.language) + "}"
+        if term.datatype.value != XSD_STRING:
+            return '{"type":"literal","value":' + _js(term.value) + ',"datatype":' + _js(term.datatype.value) + "}"
+        return '{"type":"literal","value":' + _js(term.value) + "}"
+    return '{"type":"triple","value":' + _js(str(term)) + "}"
 
 
 def _json(variables: list[str], rows: list[ox.QuerySolution]) -> bytes:
+    """SPARQL JSON results, written piecewise: each distinct term is encoded once (results repeat terms)."""
+    keys = [_js(v) + ":" for v in variables]
+    encoded: dict[object, str] = {}
     bindings = []
     for row in rows:
-        cells = {}
-        for name, term in zip(variables, row, strict=False):
-            if term is not None:
-                cells[name] = _json_term(term)
-        bindings.append(cells)
-    document = {"head": {"vars": variables}, "results": {"bindings": bindings}}
-    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        cells = []
+        for key, term in zip(keys, row, strict=False):
+            if term is None:
+                continue
+            text = encoded.get(term)
+            if text is None:
+                text = encoded[term] = _json_term(term)
+            cells.append(key + text)
+        bindings.append("{" + ",".join(cells) + "}")
+    head = '{"vars":[' + ",".join(_js(v) for v in variables) + "]}"
+    return ('{"head":' + head + ',"results":{"bindings":[' + ",".join(bindings) + "]}}").encode("utf-8")
 
 
 def _xml_term(term: object) -> str:
@@ -202,7 +214,7 @@ def _xml_term(term: object) -> str:
     if isinstance(term, ox.Literal):
         if term.language:
             return f"<literal xml:lang={quoteattr(term.language)}>{escape(term.value)}</literal>"
-        if term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
+        if term.datatype.value != XSD_STRING:
             return f"<literal datatype={quoteattr(term.datatype.value)}>{escape(term.value)}</literal>"
         return f"<literal>{escape(term.value)}</literal>"
     return f"<literal>{escape(str(term))}</literal>"
@@ -488,8 +500,10 @@ def _serve(store: ox.Store, requests: int, answers: int) -> None:
             request = _receive(requests)
         except EOFError:
             return
+        started = time.perf_counter()
         try:
             reply: object = execute(store, request)  # type: ignore[arg-type]
+            reply = dataclasses.replace(reply, seconds=time.perf_counter() - started)  # type: ignore[type-var]
         except KGError as exc:
             reply = exc
         except OSError as exc:

@@ -106,6 +106,7 @@ def test_rdflib_sparqlupdatestore_writes_with_the_token(base_url: str) -> None:
     with pytest.raises(HTTPError) as refused:
         store(None).add((subject, LABEL, Literal("written over HTTP")))
     assert refused.value.code == 401
+    refused.value.close()
     writer = store(TOKEN)
     writer.add((subject, LABEL, Literal("written over HTTP")))
     assert list(writer.objects(subject, LABEL)) == [Literal("written over HTTP")]

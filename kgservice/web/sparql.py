@@ -16,6 +16,7 @@ apply to every operation with a ``WHERE``. An update runs in one transaction.
 from __future__ import annotations
 
 import io
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -63,6 +64,7 @@ def endpoint() -> Any:
         if neg.prefers_html():
             return render_template("sparql.html", queries=all_queries(), query="", result=None)
         return _service_description()
+    started = time.perf_counter()
     form = _check_query(op.text)
     html = request.args.get("format") == "html" or (not request.args.get("format") and neg.prefers_html())
     answer = get_guard().run(
@@ -77,7 +79,10 @@ def endpoint() -> Any:
             prefixes={p: str(ns) for p, ns in get_store().dataset.namespaces()},
         )
     )
-    return _respond(op, answer, html)
+    response = _respond(op, answer, html)
+    total = (time.perf_counter() - started) * 1000
+    response.headers["Server-Timing"] = f"worker;dur={answer.seconds * 1000:.1f}, total;dur={total:.1f}"
+    return response
 
 
 def _base_iri() -> str:
