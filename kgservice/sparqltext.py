@@ -11,6 +11,7 @@ Oxigraph still parses everything itself; a text the lexer misreads fails there.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -72,32 +73,53 @@ QUERY_FORMS = BINDINGS_FORMS | GRAPH_FORMS
 UPDATE_OPERATIONS = frozenset({"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"})
 
 
+def keywords(text: str) -> tuple[tuple[str, ...], frozenset[str]]:
+    """The keywords at brace depth 0, in order, and the set of keywords at any depth.
+
+    Short texts are cached: dashboards and notebooks send the same queries again and again.
+    """
+    return _cached_keywords(text) if len(text) <= 20_000 else _keywords(text)
+
+
+def _keywords(text: str) -> tuple[tuple[str, ...], frozenset[str]]:
+    top: list[str] = []
+    anywhere: set[str] = set()
+    for token in tokens(text):
+        keyword = token.keyword
+        if keyword is None:
+            continue
+        anywhere.add(keyword)
+        if token.depth == 0:
+            top.append(keyword)
+    return tuple(top), frozenset(anywhere)
+
+
+_cached_keywords = functools.lru_cache(maxsize=512)(_keywords)
+
+
 def operation(text: str) -> str | None:
     """The first query form or update operation keyword (``SELECT``, ``CONSTRUCT``, ``INSERT``…), if any."""
-    for token in tokens(text):
-        if token.depth == 0 and token.keyword in QUERY_FORMS | UPDATE_OPERATIONS:
-            return token.keyword
-    return None
+    return next((k for k in keywords(text)[0] if k in QUERY_FORMS | UPDATE_OPERATIONS), None)
 
 
 def uses_service(query: str) -> bool:
     """Whether the query contains a ``SERVICE`` clause (a federated call to another endpoint)."""
-    return any(t.keyword == "SERVICE" for t in tokens(query))
+    return "SERVICE" in keywords(query)[1]
 
 
 def declares_dataset(query: str) -> bool:
     """Whether a query names its own dataset with ``FROM`` or ``FROM NAMED``."""
-    return any(t.depth == 0 and t.keyword == "FROM" for t in tokens(query))
+    return "FROM" in keywords(query)[0]
 
 
 def loads_documents(update: str) -> bool:
     """Whether an update fetches documents from the web (``LOAD``) or calls ``SERVICE``."""
-    return any(t.keyword in {"LOAD", "SERVICE"} for t in tokens(update))
+    return bool({"LOAD", "SERVICE"} & keywords(update)[1])
 
 
 def names_dataset(update: str) -> bool:
     """Whether an update sets its own dataset with ``USING``, ``USING NAMED`` or ``WITH``."""
-    return any(t.depth == 0 and t.keyword in {"USING", "WITH"} for t in tokens(update))
+    return bool({"USING", "WITH"} & set(keywords(update)[0]))
 
 
 def apply_using(update: str, default_graphs: Sequence[str], named_graphs: Sequence[str]) -> str:
