@@ -15,7 +15,7 @@ What is measured, in one run and on the same store directory:
 
 The ratio HTTP p50 / direct p50 is what the service costs on top of the engine: protocol,
 result conversion and serialisation, and any process hand-over. Each side is warmed up
-once, then timed 10 times (5 for a query whose warm-up took more than 1 s); p50 and p90
+once, then timed 30 times (5 for a query whose warm-up took more than 1 s); p50 and p90
 are printed. The queries are ones a user sends: the whole timeline, the events of one
 actor, and the events that began in a date range.
 
@@ -66,7 +66,7 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
 QUERIES = ROOT / "queries"
 TARGET = 1.5  # HTTP p50 / direct p50
-RUNS, SLOW_RUNS, SLOW_SECONDS = 10, 5, 1.0
+RUNS, SLOW_RUNS, SLOW_SECONDS = 30, 5, 1.0
 SERVER_ENV = {"KG_MAX_ROWS": "1000000", "KG_QUERY_TIMEOUT": "300"}
 SERVER_THREADS = 4
 SAMPLE_SECONDS = 0.05
