@@ -37,6 +37,7 @@ import threading
 import time
 import warnings
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from xml.sax.saxutils import escape, quoteattr
@@ -333,6 +334,9 @@ class QueryGuard:
         self._busy = 0
         self._cond = threading.Condition()
         self._closed = False
+        # Every fork happens on this one long-lived thread: a worker's parent-death signal
+        # fires when the thread that forked it ends, and request threads come and go.
+        self._forker = ThreadPoolExecutor(1, thread_name_prefix="kgservice-query-forker")
 
     def run(self, request: QueryRequest) -> QueryAnswer:
         """Answer ``request`` in a worker, or raise :class:`QueryTimeout` when it takes too long."""
@@ -367,6 +371,7 @@ class QueryGuard:
             self._all.clear()
         for worker in workers:
             worker.kill()
+        self._forker.shutdown(wait=False)
 
     # -- pool bookkeeping ------------------------------------------------------------------
 
@@ -375,29 +380,15 @@ class QueryGuard:
         return int(getattr(self.store, "generation", 0))
 
     def _acquire(self, deadline: float) -> _Worker:
+        """An idle worker of the current generation, or a new one when fewer than ``size`` are busy."""
         stale: list[_Worker] = []
-        with self._cond:
-            while True:
-                if self._closed:
-                    raise StoreError("the store is closing")
-                while self._idle:
-                    worker = self._idle.pop()
-                    if worker.generation == self._generation:
-                        self._busy += 1
-                        self._kill_later(stale)
-                        return worker
-                    stale.append(worker)
-                    self._all.discard(worker)
-                if self._busy < self.size:
-                    self._busy += 1
-                    break
-                wait = deadline - time.monotonic()
-                if wait <= 0 or not self._cond.wait(wait):
-                    self._kill_later(stale)
-                    raise QueryTimeout(
-                        f"every query worker stayed busy for {self.timeout:g} s (KG_QUERY_TIMEOUT); try again later"
-                    )
-        self._kill_later(stale)
+        try:
+            worker = self._reserve(deadline, stale)
+        finally:
+            for old in stale:  # outside the lock: killing waits for the process
+                old.kill()
+        if worker is not None:
+            return worker
         try:
             worker = self._spawn()
         except BaseException:
@@ -409,11 +400,27 @@ class QueryGuard:
             self._all.add(worker)
         return worker
 
-    @staticmethod
-    def _kill_later(workers: list[_Worker]) -> None:
-        for worker in workers:
-            worker.kill()
-        workers.clear()
+    def _reserve(self, deadline: float, stale: list[_Worker]) -> _Worker | None:
+        """Take an idle worker (None: a slot to fork one), retiring idle workers of older generations."""
+        with self._cond:
+            while True:
+                if self._closed:
+                    raise StoreError("the store is closing")
+                while self._idle:
+                    worker = self._idle.pop()
+                    if worker.generation == self._generation:
+                        self._busy += 1
+                        return worker
+                    stale.append(worker)
+                    self._all.discard(worker)
+                if self._busy < self.size:
+                    self._busy += 1
+                    return None
+                wait = deadline - time.monotonic()
+                if wait <= 0 or not self._cond.wait(wait):
+                    raise QueryTimeout(
+                        f"every query worker stayed busy for {self.timeout:g} s (KG_QUERY_TIMEOUT); try again later"
+                    )
 
     def _release(self, worker: _Worker) -> None:
         worker.served += 1
@@ -439,7 +446,7 @@ class QueryGuard:
         """Fork a worker and wait for it to report ready (twice, if the first hangs)."""
         last: Exception | None = None
         for _ in range(2):
-            worker = self._fork()
+            worker = self._forker.submit(self._fork).result()
             try:
                 if _receive(worker.answers, time.monotonic() + HANDSHAKE) == "ready":
                     return worker
@@ -452,7 +459,8 @@ class QueryGuard:
         request_r, request_w = os.pipe()
         answer_r, answer_w = os.pipe()
         inner = self.store._inner  # type: ignore[attr-defined]
-        others = [fd for w in list(self._all) for fd in (w.requests, w.answers)]
+        with self._cond:
+            others = [fd for w in self._all for fd in (w.requests, w.answers)]
         with self.store.writing(bump=False), warnings.catch_warnings():  # type: ignore[attr-defined]
             # no write is in progress in this process while it forks
             warnings.simplefilter("ignore", DeprecationWarning)  # "fork() in a multi-threaded process"
@@ -478,7 +486,7 @@ def _become_worker(keep: set[int], close: list[int]) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # ^C in a terminal reaches the whole group; the parent decides
     with contextlib.suppress(OSError, AttributeError):
         libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG: die with the parent
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG: die with the parent (its forking thread)
     for fd in close:
         with contextlib.suppress(OSError):
             os.close(fd)
@@ -491,13 +499,22 @@ def _become_worker(keep: set[int], close: list[int]) -> None:
                 os.close(fd)
 
 
+def _receive_while_parent_lives(fd: int, parent: int) -> object:
+    """The next request; EOFError when the pipe closes or the parent is gone (orphans exit)."""
+    while not select.select([fd], [], [], 5.0)[0]:
+        if os.getppid() != parent:
+            raise EOFError
+    return _receive(fd)
+
+
 def _serve(store: ox.Store, requests: int, answers: int) -> None:
     """The worker's loop: prove the store is readable, then answer requests until the pipe closes."""
+    parent = os.getppid()
     store.query("ASK { ?s ?p ?o }")  # hangs here, and is replaced, if fork copied a held lock
     _send(answers, "ready")
     while True:
         try:
-            request = _receive(requests)
+            request = _receive_while_parent_lives(requests, parent)
         except EOFError:
             return
         started = time.perf_counter()

@@ -313,3 +313,41 @@ def test_service_description_names_the_update_endpoint(client: FlaskClient) -> N
     languages = {(str(s), str(o)) for s, o in described.subject_objects(URIRef(sd + "supportedLanguage"))}
     assert ("http://localhost/sparql", sd + "SPARQL11Query") in languages
     assert ("http://localhost/sparql/update", sd + "SPARQL11Update") in languages
+
+
+def test_queries_beyond_the_worker_count_wait_their_turn(store: GraphStore) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    guard = QueryGuard(store, timeout=1.0, workers=2)
+    count = QueryRequest("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+    try:
+        with ThreadPoolExecutor(6) as pool:
+            answers = list(pool.map(lambda _: guard.run(count).body, range(12)))
+        assert len(set(answers)) == 1 and len(guard._all) <= 2
+        with ThreadPoolExecutor(3) as pool:
+            start = time.monotonic()
+            runaways = [pool.submit(guard.run, QueryRequest(RUNAWAY)) for _ in range(2)]
+            time.sleep(0.2)
+            waiting = pool.submit(guard.run, count)  # both workers are taken: it waits for a free one
+            for future in runaways:
+                with pytest.raises(QueryTimeout, match="time limit"):
+                    future.result()
+            assert waiting.result().body == answers[0]  # served once a runaway was stopped, within its own limit
+            assert time.monotonic() - start < 1.2 + 0.5
+        assert guard.run(count).body == answers[0]
+    finally:
+        guard.close()
+
+
+def test_workers_outlive_the_request_thread_that_started_them(store: GraphStore) -> None:
+    guard = QueryGuard(store, timeout=5.0, workers=1)
+    try:
+        thread = threading.Thread(target=guard.run, args=(QueryRequest("ASK {}"),))
+        thread.start()
+        thread.join()
+        (worker,) = guard._idle
+        time.sleep(0.2)  # a parent-death signal tied to the ended thread would have fired by now
+        assert json.loads(guard.run(QueryRequest("ASK {}")).body)["boolean"] is True
+        assert guard._idle == [worker]
+    finally:
+        guard.close()
