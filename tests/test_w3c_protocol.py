@@ -227,9 +227,7 @@ def read_test(graph: Graph, test: Node, folder: Path) -> ProtocolTest:
 
 @functools.cache
 def load_suite(folder: Path = SUITE) -> tuple[ProtocolTest, ...]:
-    """The protocol tests of ``folder/manifest.ttl``, in manifest order (none if the folder is missing)."""
-    if not folder.is_dir():
-        return ()
+    """The protocol tests of ``folder/manifest.ttl``, in manifest order."""
     graph = Graph().parse(folder / "manifest.ttl", format="turtle", publicID=folder.as_uri() + "/manifest.ttl")
     manifest = graph.value(predicate=RDF.type, object=MF.Manifest)
     entries = items(graph, graph.value(manifest, MF.entries))
@@ -237,11 +235,8 @@ def load_suite(folder: Path = SUITE) -> tuple[ProtocolTest, ...]:
 
 
 def family_params(family: str) -> list[Any]:
-    """Parameters of a suite test: one per manifest test of ``family``, or a placeholder without the suite."""
-    tests = [t for t in load_suite() if t.family == family]
-    if not tests:
-        return [pytest.param(None, id="suite-missing")]
-    return [pytest.param(t, id=t.name) for t in tests]
+    """Parameters of a suite test: one per manifest test of ``family``."""
+    return [pytest.param(t, id=t.name) for t in load_suite() if t.family == family]
 
 
 def update_writes(tests: tuple[ProtocolTest, ...]) -> list[tuple[ProtocolTest, int, ProtocolRequest]]:
