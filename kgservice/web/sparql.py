@@ -109,11 +109,7 @@ def _read_query() -> Operation:
         _add_dataset_from_url(op, "query")
         return op
     if mimetype == DIRECT_QUERY:
-        op = _from_params(request.args, "query")
-        if op.text is not None:
-            raise InputError("a direct POST carries the query in its body, not also in `query=`")
-        op.text = _body_text()
-        return op
+        return _direct("query")
     if mimetype == DIRECT_UPDATE:
         raise InputError("SPARQL Update is not accepted at /sparql: POST it to /sparql/update")
     raise UnsupportedMediaType(f"POST /sparql takes {FORM} or {DIRECT_QUERY}, not {mimetype or 'no content type'}")
@@ -134,6 +130,15 @@ def _from_params(params: MultiDict[str, str], name: str) -> Operation:
         raise InputError("SPARQL Update is not accepted at /sparql: POST it to /sparql/update")
     default, named = DATASET_PARAMETERS[name]
     return Operation(texts[0] if texts else None, params.getlist(default), params.getlist(named))
+
+
+def _direct(name: str) -> Operation:
+    """A direct POST: the body is the query (or update); the dataset is in the URL."""
+    op = _from_params(request.args, name)
+    if op.text is not None:
+        raise InputError(f"a direct POST carries the {name} in its body, not also in `{name}=`")
+    op.text = _body_text()
+    return op
 
 
 def _add_dataset_from_url(op: Operation, name: str) -> None:
@@ -250,11 +255,7 @@ def _read_update() -> Operation:
             raise InputError("a form POST to /sparql/update needs an `update` field")
         return op
     if mimetype == DIRECT_UPDATE:
-        op = _from_params(request.args, "update")
-        if op.text is not None:
-            raise InputError("a direct POST carries the update in its body, not also in `update=`")
-        op.text = _body_text()
-        return op
+        return _direct("update")
     raise UnsupportedMediaType(
         f"POST /sparql/update takes {FORM} or {DIRECT_UPDATE}, not {mimetype or 'no content type'}"
     )
