@@ -10,6 +10,8 @@ install finds ``<repo>/<name>``.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
@@ -52,6 +54,25 @@ class NamedQuery:
     description: str
     parameters: tuple[str, ...]
     text: str
+
+    def restricted(self, var: str, iris: Iterable[str]) -> str:
+        """The query text with ``VALUES ?var { <iri> … }`` opening its WHERE group.
+
+        The IRIs come from the store; each is checked to be a well-formed IRI reference,
+        so nothing but IRIs can enter the query this way.
+        """
+        cells = []
+        for iri in iris:
+            if not iri or _NOT_IN_IRI.search(iri):
+                raise ValueError(f"not an IRI: {iri!r}")
+            cells.append(f"<{iri}>")
+        head, where, tail = self.text.partition("WHERE {")
+        if not where:
+            raise ValueError(f"query {self.name} has no `WHERE {{`")
+        return f"{head}WHERE {{\n  VALUES ?{var} {{ {' '.join(cells)} }}{tail}"
+
+
+_NOT_IN_IRI = re.compile(r'[<>"{}|^`\\\x00-\x20]')
 
 
 @cache

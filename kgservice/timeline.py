@@ -12,6 +12,7 @@ times: every source's version is kept in ``statuses`` and the event is ``dispute
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 from typing import Any, cast
 
@@ -19,6 +20,7 @@ from rdflib import URIRef
 from rdflib.query import ResultRow
 from rdflib.term import Identifier
 
+from kgservice.evidence import Snippet, snippets_for
 from kgservice.resources import load_query
 from kgservice.store import GraphStore
 
@@ -41,6 +43,7 @@ MONTH_NAMES = (
 )
 SEASONS = {"SP": "spring", "SU": "summer", "FA": "fall", "AU": "fall", "WI": "winter"}
 ORDINALS = {"1": "first", "2": "second", "3": "third", "4": "fourth"}
+MAX_VALUES = 2000  # more IRIs than this: fetch every row and keep the wanted ones
 
 
 def local_name(iri: str | None) -> str | None:
@@ -134,8 +137,20 @@ def _settle(event: dict[str, Any], published: dict[str, str | None]) -> None:
     event["date"] = display_date(event)
 
 
+def _restricted_rows(store: GraphStore, name: str, var: str, iris: Iterable[str]) -> list[dict[str, Any]]:
+    """Rows of a named query for some IRIs only (a VALUES block); all rows when there are very many."""
+    wanted = sorted(set(iris))
+    if not wanted:
+        return []
+    if len(wanted) > MAX_VALUES:
+        keep = set(wanted)
+        return [row for row in query_rows(store, name) if row[var] in keep]
+    result = store.query(load_query(name).restricted(var, wanted))
+    return [{k: str(v) for k, v in cast(ResultRow, row).asdict().items()} for row in result]
+
+
 def _attach_participants(store: GraphStore, events: dict[str, dict[str, Any]]) -> None:
-    for row in query_rows(store, "timeline-participants"):
+    for row in _restricted_rows(store, "timeline-participants", "event", events):
         event = events.get(row["event"])
         if event is None:
             continue
@@ -144,13 +159,22 @@ def _attach_participants(store: GraphStore, events: dict[str, dict[str, Any]]) -
             event["participants"].append(entry)
 
 
-def assertions_for(store: GraphStore, event_iris: Iterable[str] | None = None) -> dict[str, list[dict[str, Any]]]:
-    """Assertions about (``kg:about``) or made during (``kg:statedIn``) events, by event IRI."""
-    wanted = None if event_iris is None else set(event_iris)
+def assertions_for(
+    store: GraphStore, event_iris: Iterable[str] | None = None, evidence: bool = False
+) -> dict[str, list[dict[str, Any]]]:
+    """Assertions about (``kg:about``) or made during (``kg:statedIn``) events, by event IRI.
+
+    With ``evidence``, each carries ``evidence``: the sentence it was read from, cut
+    around its span (:class:`kgservice.evidence.Snippet`), and ``quote``, the content's
+    place in that span.
+    """
+    rows = (
+        query_rows(store, "who-said-what")
+        if event_iris is None
+        else _restricted_rows(store, "who-said-what", "event", event_iris)
+    )
     found: dict[str, list[dict[str, Any]]] = {}
-    for row in query_rows(store, "who-said-what"):
-        if wanted is not None and row["event"] not in wanted:
-            continue
+    for row in rows:
         items = found.setdefault(row["event"], [])
         if any(a["id"] == row["assertion"] for a in items):
             continue
@@ -166,7 +190,26 @@ def assertions_for(store: GraphStore, event_iris: Iterable[str] | None = None) -
                 "source": row["article"],
             }
         )
+    if evidence:
+        snippets = snippets_for(store, (a["id"] for items in found.values() for a in items))
+        for items in found.values():
+            for claim in items:
+                claim["evidence"] = _evidence(claim, snippets.get(claim["id"], []))
     return found
+
+
+def _evidence(claim: dict[str, Any], snippets: list[Snippet]) -> dict[str, str] | None:
+    """The claim's sentence in three parts around its content (the words to highlight)."""
+    if not snippets:
+        return None
+    snippet = snippets[0]
+    sentence = snippet.before + snippet.mark + snippet.after
+    at = sentence.find(claim["content"])
+    if at < 0:
+        at, length = len(snippet.before), len(snippet.mark)
+    else:
+        length = len(claim["content"])
+    return {"before": sentence[:at], "quote": sentence[at : at + length], "after": sentence[at + length :]}
 
 
 def sort_key(event: dict[str, Any]) -> tuple[int, str, str, str]:
@@ -175,6 +218,51 @@ def sort_key(event: dict[str, Any]) -> tuple[int, str, str, str]:
     if first is None:
         return (1, "", "", event.get("label") or "")
     return (0, first, event.get("latest") or first, event.get("label") or "")
+
+
+@dataclass
+class TimelinePage:
+    """One page of the timeline: its events (with participants and claims) and where it sits in the whole."""
+
+    events: list[dict[str, Any]]
+    claims: dict[str, list[dict[str, Any]]]
+    total: int
+    page: int
+    per_page: int
+    span: tuple[str | None, str | None] = (None, None)  # the earliest and latest date of all matching events
+
+    @property
+    def pages(self) -> int:
+        """How many pages the matching events fill."""
+        return max(1, -(-self.total // self.per_page))
+
+
+def _matching(
+    store: GraphStore,
+    actor: str | None,
+    cls: str | None,
+    status: str | None,
+    source: str | None,
+    date_from: str | None,
+    date_to: str | None,
+) -> list[dict[str, Any]]:
+    """Every matching event, settled and sorted, without participants or assertions yet."""
+    events = _group_events(query_rows(store, "timeline"))
+    published = {iri: a["published"] for iri, a in articles(store).items()}
+    for event in events.values():
+        _settle(event, published)
+    involved = _involving(store, actor) if actor else None
+    chosen = [
+        e
+        for e in events.values()
+        if (involved is None or e["id"] in involved) and _matches(e, cls, status, source, date_from, date_to)
+    ]
+    return sorted(chosen, key=sort_key)
+
+
+def _involving(store: GraphStore, actor: str) -> set[str]:
+    """Events the actor (an IRI, or part of a label) takes part in or makes a claim about."""
+    return {row["event"] for row in query_rows(store, "event-actors") if _actor_matches(row, actor)}
 
 
 def timeline_events(
@@ -188,33 +276,73 @@ def timeline_events(
 ) -> list[dict[str, Any]]:
     """Events in chronological order, in the ``/timeline.json`` shape, filtered by the given criteria.
 
-    ``actor`` matches an actor IRI or, case-insensitively, part of a participant's label;
-    ``cls`` and ``status`` a local name (``Meeting``, ``planned``) or an IRI; ``source`` an
-    article IRI or its slug; ``date_from``/``date_to`` (ISO dates) keep dated events whose
-    bounds overlap the range.
+    ``actor`` matches an actor IRI or, case-insensitively, part of an actor's label, among
+    the participants and the claimants of assertions about the event; ``cls`` and
+    ``status`` a local name (``Meeting``, ``planned``) or an IRI; ``source`` an article IRI
+    or its slug; ``date_from``/``date_to`` (ISO dates) keep dated events whose bounds
+    overlap the range.
     """
-    events = _group_events(query_rows(store, "timeline"))
-    published = {iri: a["published"] for iri, a in articles(store).items()}
-    _attach_participants(store, events)
-    for event_iri, items in assertions_for(store, events).items():
-        events[event_iri]["assertions"] = [a["id"] for a in items]
-    for event in events.values():
-        _settle(event, published)
-    chosen = [e for e in events.values() if _matches(e, actor, cls, status, source, date_from, date_to)]
-    return sorted(chosen, key=sort_key)
+    chosen = _matching(store, actor, cls, status, source, date_from, date_to)
+    _complete(store, chosen)
+    return chosen
+
+
+def timeline_page(
+    store: GraphStore,
+    page: int = 1,
+    per_page: int = 100,
+    actor: str | None = None,
+    cls: str | None = None,
+    status: str | None = None,
+    source: str | None = None,
+    date_from: str | None = None,
+    date_to: str | None = None,
+) -> TimelinePage:
+    """One page of :func:`timeline_events`, with the claims about its events and their evidence.
+
+    Participants and claims are fetched for the page's events only, so a page costs the
+    same on a store of ten events or of ten thousand. With an ``actor`` filter, only that
+    actor's claims are kept (``hidden_claims`` counts the others).
+    """
+    chosen = _matching(store, actor, cls, status, source, date_from, date_to)
+    dated: list[str] = [e.get("earliest") or e["latest"] for e in chosen if e.get("earliest") or e.get("latest")]
+    ends: list[str] = [e.get("latest") or e["earliest"] for e in chosen if e.get("earliest") or e.get("latest")]
+    window = chosen[(page - 1) * per_page : page * per_page]
+    claims = _complete(store, window, evidence=True)
+    if actor:
+        for event in window:
+            mine = [c for c in claims.get(event["id"], []) if _actor_matches(_claimant(c), actor)]
+            event["hidden_claims"] = len(claims.get(event["id"], [])) - len(mine)
+            claims[event["id"]] = mine
+    span = (min(dated) if dated else None, max(ends) if ends else None)
+    return TimelinePage(window, claims, len(chosen), page, per_page, span)
+
+
+def _claimant(claim: dict[str, Any]) -> dict[str, Any]:
+    return {"actor": claim["claimant"], "actorLabel": claim["claimant_label"]}
+
+
+def _complete(
+    store: GraphStore, events: list[dict[str, Any]], evidence: bool = False
+) -> dict[str, list[dict[str, Any]]]:
+    """Add participants and assertion ids to ``events``; return the claims about them."""
+    by_id = {e["id"]: e for e in events}
+    _attach_participants(store, by_id)
+    claims = assertions_for(store, by_id, evidence=evidence)
+    for event_iri, items in claims.items():
+        if event_iri in by_id:
+            by_id[event_iri]["assertions"] = [a["id"] for a in items]
+    return claims
 
 
 def _matches(
     event: dict[str, Any],
-    actor: str | None,
     cls: str | None,
     status: str | None,
     source: str | None,
     date_from: str | None,
     date_to: str | None,
 ) -> bool:
-    if actor and not any(_actor_matches(p, actor) for p in event["participants"]):
-        return False
     if cls and _norm(cls) != _norm(event["class"]):
         return False
     if status and _norm(status) not in {_norm(v["status"]) for v in event["statuses"]}:
@@ -228,10 +356,11 @@ def _norm(value: str | None) -> str:
     return (local_name(value.strip()) or "").removeprefix("kg:").lower() if value else ""
 
 
-def _actor_matches(participant: dict[str, Any], actor: str) -> bool:
-    if participant["id"] == actor or local_name(participant["id"]) == actor:
+def _actor_matches(row: dict[str, Any], actor: str) -> bool:
+    """Whether a row's ``actor`` (with ``actorLabel``) is the actor named by IRI, slug or part of a label."""
+    if row["actor"] == actor or local_name(row["actor"]) == actor:
         return True
-    return actor.strip().lower() in (participant.get("label") or "").lower()
+    return actor.strip().lower() in (row.get("actorLabel") or "").lower()
 
 
 def _in_range(event: dict[str, Any], date_from: str | None, date_to: str | None) -> bool:
