@@ -9,13 +9,14 @@ from flask import Blueprint, Response, jsonify, render_template, request, url_fo
 from markupsafe import escape
 
 from kgservice.errors import InputError
-from kgservice.timeline import articles, assertions_for, timeline_events, timelinejs
+from kgservice.timeline import TimelinePage, articles, local_name, timeline_events, timeline_page, timelinejs
 from kgservice.web import get_store
 from kgservice.web.negotiation import link_header
 
 bp = Blueprint("timeline", __name__)
 
 FILTERS = ("actor", "class", "status", "source", "from", "to")
+PER_PAGE, MAX_PER_PAGE = 100, 500
 STATUSES = ("Occurred", "Ongoing", "Planned", "Possible", "Hypothetical", "Denied")
 CLASSES = (
     "Meeting",
@@ -43,49 +44,83 @@ def _filters() -> dict[str, str]:
     return values
 
 
-def _events(values: dict[str, str]) -> list[dict[str, Any]]:
-    return timeline_events(
-        get_store(),
-        actor=values["actor"] or None,
-        cls=values["class"] or None,
-        status=values["status"] or None,
-        source=values["source"] or None,
-        date_from=values["from"] or None,
-        date_to=values["to"] or None,
-    )
+def _criteria(values: dict[str, str]) -> dict[str, str | None]:
+    return {
+        "actor": values["actor"] or None,
+        "cls": values["class"] or None,
+        "status": values["status"] or None,
+        "source": values["source"] or None,
+        "date_from": values["from"] or None,
+        "date_to": values["to"] or None,
+    }
+
+
+def _paging() -> tuple[int, int]:
+    """``page`` (from 1) and ``per_page`` (1 to MAX_PER_PAGE), checked."""
+    numbers = []
+    for name, default, top in (("page", 1, 10**6), ("per_page", PER_PAGE, MAX_PER_PAGE)):
+        raw = request.args.get(name, "").strip() or str(default)
+        if not raw.isdigit() or not 1 <= int(raw) <= top:
+            raise InputError(f"`{name}` must be a whole number from 1 to {top}, not {raw!r}")
+        numbers.append(int(raw))
+    return numbers[0], numbers[1]
 
 
 @bp.get("/timeline")
 def page() -> Response:
-    """The timeline page, server-rendered."""
+    """The timeline page, server-rendered; a ``X-KG-Fragment: events`` request gets the events section only."""
     values = _filters()
-    events = _events(values)
+    number, per_page = _paging()
     store = get_store()
-    sources = articles(store)
-    claims = assertions_for(store, [e["id"] for e in events])
+    window = timeline_page(store, page=number, per_page=per_page, **_criteria(values))
     args: dict[str, Any] = {k: v for k, v in values.items() if v}
     json_url = url_for("timeline.as_json", **args)
-    tjs_url = url_for("timeline.as_json", format="timelinejs", **args)
-    body = render_template(
-        "timeline.html",
-        events=events,
-        sources=sources,
-        claims=claims,
-        filters=values,
-        statuses=STATUSES,
-        classes=CLASSES,
-        json_url=json_url,
-        tjs_url=tjs_url,
-    )
+    context = {
+        "window": window,
+        "events": window.events,
+        "claims": window.claims,
+        "sources": articles(store),
+        "filters": values,
+        "statuses": STATUSES,
+        "classes": CLASSES,
+        "json_url": json_url,
+        "tjs_url": url_for("timeline.as_json", format="timelinejs", **args),
+        "page_url": lambda n: url_for(
+            "timeline.page", page=n, **({"per_page": per_page} if per_page != PER_PAGE else {}), **args
+        ),
+        "axis": _axis(window),
+    }
+    fragment = request.headers.get("X-KG-Fragment") == "events"
+    body = render_template("_timeline_events.html" if fragment else "timeline.html", **context)
     response = Response(body, mimetype="text/html")
     response.headers["Link"] = link_header([(json_url, "application/json")])
+    response.vary.add("X-KG-Fragment")
     return response
+
+
+def _axis(window: TimelinePage) -> dict[str, Any]:
+    """What the axis script draws: the page's events with their bounds and status, and the span of all."""
+    return {
+        "span": window.span,
+        "events": [
+            {
+                "id": local_name(e["id"]),
+                "label": e["label"],
+                "status": (e.get("status") or "unknown").lower(),
+                "earliest": e.get("earliest"),
+                "latest": e.get("latest"),
+                "date": e["date"],
+                "disputed": e["disputed"],
+            }
+            for e in window.events
+        ],
+    }
 
 
 @bp.get("/timeline.json")
 def as_json() -> Response:
     """The timeline as JSON; ``format=timelinejs`` gives TimelineJS3 JSON (dated events only)."""
-    events = _events(_filters())
+    events = timeline_events(get_store(), **_criteria(_filters()))
     fmt = request.args.get("format", "")
     if fmt == "timelinejs":
         return jsonify(timelinejs(events, escape=escape))
