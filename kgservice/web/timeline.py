@@ -85,9 +85,7 @@ def page() -> Response:
         "classes": CLASSES,
         "json_url": json_url,
         "tjs_url": url_for("timeline.as_json", format="timelinejs", **args),
-        "page_url": lambda n: url_for(
-            "timeline.page", page=n, **({"per_page": per_page} if per_page != PER_PAGE else {}), **args
-        ),
+        "page_url": lambda n: url_for("timeline.page", **args, **_page_args(n, per_page)),
         "axis": _axis(window),
     }
     fragment = request.headers.get("X-KG-Fragment") == "events"
@@ -96,6 +94,11 @@ def page() -> Response:
     response.headers["Link"] = link_header([(json_url, "application/json")])
     response.vary.add("X-KG-Fragment")
     return response
+
+
+def _page_args(number: int, per_page: int) -> dict[str, Any]:
+    """``page`` (and ``per_page`` when it is not the default) for a pager link."""
+    return {"page": number, **({"per_page": per_page} if per_page != PER_PAGE else {})}
 
 
 def _axis(window: TimelinePage) -> dict[str, Any]:
