@@ -245,23 +245,43 @@ def _matching(
     source: str | None,
     date_from: str | None,
     date_to: str | None,
+    event: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Every matching event, settled and sorted, without participants or assertions yet."""
-    events = _group_events(query_rows(store, "timeline"))
+    """Every matching event, settled and sorted, without participants or assertions yet.
+
+    An actor, source or single event narrows the candidates first, so their rows are the
+    only ones fetched; every source's version of a candidate is still read.
+    """
+    candidates: set[str] | None = {event} if event else None
+    if actor:
+        candidates = _narrow(candidates, _involving(store, actor))
+    if source and _is_iri(source):
+        candidates = _narrow(candidates, {row["event"] for row in query_rows(store, "timeline", graph=URIRef(source))})
+    rows = (
+        query_rows(store, "timeline")
+        if candidates is None
+        else _restricted_rows(store, "timeline", "event", candidates)
+    )
+    events = _group_events(rows)
     published = {iri: a["published"] for iri, a in articles(store).items()}
-    for event in events.values():
-        _settle(event, published)
-    involved = _involving(store, actor) if actor else None
-    chosen = [
-        e
-        for e in events.values()
-        if (involved is None or e["id"] in involved) and _matches(e, cls, status, source, date_from, date_to)
-    ]
+    for item in events.values():
+        _settle(item, published)
+    chosen = [e for e in events.values() if _matches(e, cls, status, source, date_from, date_to)]
     return sorted(chosen, key=sort_key)
+
+
+def _narrow(candidates: set[str] | None, more: set[str]) -> set[str]:
+    return more if candidates is None else candidates & more
+
+
+def _is_iri(value: str) -> bool:
+    return value.startswith(("http://", "https://", "urn:"))
 
 
 def _involving(store: GraphStore, actor: str) -> set[str]:
     """Events the actor (an IRI, or part of a label) takes part in or makes a claim about."""
+    if _is_iri(actor):
+        return {row["event"] for row in query_rows(store, "event-actors", actor=URIRef(actor))}
     return {row["event"] for row in query_rows(store, "event-actors") if _actor_matches(row, actor)}
 
 
@@ -273,6 +293,7 @@ def timeline_events(
     source: str | None = None,
     date_from: str | None = None,
     date_to: str | None = None,
+    event: str | None = None,
 ) -> list[dict[str, Any]]:
     """Events in chronological order, in the ``/timeline.json`` shape, filtered by the given criteria.
 
@@ -280,9 +301,9 @@ def timeline_events(
     the participants and the claimants of assertions about the event; ``cls`` and
     ``status`` a local name (``Meeting``, ``planned``) or an IRI; ``source`` an article IRI
     or its slug; ``date_from``/``date_to`` (ISO dates) keep dated events whose bounds
-    overlap the range.
+    overlap the range; ``event`` (an IRI) keeps that one event.
     """
-    chosen = _matching(store, actor, cls, status, source, date_from, date_to)
+    chosen = _matching(store, actor, cls, status, source, date_from, date_to, event)
     _complete(store, chosen)
     return chosen
 

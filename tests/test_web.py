@@ -170,6 +170,45 @@ def test_timeline_page(client: FlaskClient) -> None:
     assert client.get("/").status_code == 302
 
 
+def event_ids(html: bytes) -> list[str]:
+    return lxml.html.fromstring(html).xpath("//ol[@id='event-list']/li/article/@id")
+
+
+def test_timeline_pages_and_fragment(client: FlaskClient) -> None:
+    everything = event_ids(client.get("/timeline").data)
+    first = client.get("/timeline?per_page=4")
+    second = client.get("/timeline?per_page=4&page=2")
+    assert event_ids(first.data) == everything[:4] and event_ids(second.data) == everything[4:8]
+    doc = lxml.html.fromstring(first.data)
+    assert doc.xpath("//nav[@class='pager']//a[@rel='next']/@href") == ["/timeline?page=2&per_page=4"]
+    assert f"of {len(everything)} events" in " ".join(doc.xpath("//p[@class='count']//text()"))
+    fragment = client.get("/timeline?per_page=4", headers={"X-KG-Fragment": "events"})
+    assert b"<html" not in fragment.data and event_ids(fragment.data) == everything[:4]
+    assert "X-KG-Fragment" in fragment.headers["Vary"]
+    axis = json.loads(lxml.html.fromstring(fragment.data).xpath("//script[@class='axis-data']/text()")[0])
+    assert [e["id"] for e in axis["events"]] == everything[:4]
+    for bad in ("page=0", "page=x", "per_page=100000"):
+        assert client.get(f"/timeline?{bad}").status_code == 400
+
+
+def test_claims_show_their_evidence_sentence(client: FlaskClient) -> None:
+    doc = lxml.html.fromstring(client.get("/timeline?actor=John+Bolton").data)
+    claims = doc.xpath("//blockquote[contains(@class, 'claim')]")
+    assert claims and all("Bolton" in c.xpath("string(.//a[1])") for c in claims)
+    marked = claims[0].xpath("string(.//p[@class='evidence']/mark)")
+    sentence = claims[0].xpath("string(.//p[@class='evidence'])")
+    assert marked and marked in sentence and len(sentence) > len(marked)
+
+
+def test_resource_page_mentions_are_sentences(client: FlaskClient) -> None:
+    page = lxml.html.fromstring(client.get("/id/actor/trump", headers={"Accept": "text/html"}).data)
+    mentions = page.xpath("//ul[@class='mentions']/li")
+    marks = [item.xpath("string(.//mark)") for item in mentions]
+    assert any("Trump" in mark for mark in marks)  # others are "he", "the president"…
+    for item, mark in zip(mentions, marks, strict=True):
+        assert mark and len(item.xpath("string(.//p[@class='evidence'])")) > len(mark)
+
+
 # -- SPARQL ----------------------------------------------------------------------------------
 
 

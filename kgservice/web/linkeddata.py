@@ -17,6 +17,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import NamespaceManager
 
 from kgservice.errors import NotFound
+from kgservice.evidence import Snippet, snippets_for
 from kgservice.graph.namespaces import KG, OWL, RDF, RDFS, SKOS, bind_prefixes
 from kgservice.resources import ontology_graph
 from kgservice.timeline import articles, assertions_for, local_name, query_rows, solutions, timeline_events
@@ -101,8 +102,9 @@ def _first(items: list[Any]) -> str | None:
     return str(items[0]) if items else None
 
 
-def _mentions(iri: URIRef) -> list[dict[str, Any]]:
-    return [{"text": "", **row} for row in query_rows(get_store(), "mentions", s=iri)]
+def _mentions(iri: URIRef) -> list[Snippet]:
+    """Each mention of the resource in its sentence, in text order per source."""
+    return snippets_for(get_store(), [str(iri)]).get(str(iri), [])
 
 
 def _extras(kind: str, iri: URIRef) -> dict[str, Any]:
@@ -112,11 +114,11 @@ def _extras(kind: str, iri: URIRef) -> dict[str, Any]:
         extras["said"] = query_rows(store, "assertions-by-actor", actor=iri)
         extras["events"] = timeline_events(store, actor=str(iri))
     elif kind == "event":
-        extras["events"] = [e for e in timeline_events(store) if e["id"] == str(iri)]
+        extras["events"] = timeline_events(store, event=str(iri))
     elif kind == "article":
         extras["events"] = timeline_events(store, source=str(iri))
     if extras.get("events"):
-        extras["event_claims"] = assertions_for(store, [e["id"] for e in extras["events"]])
+        extras["event_claims"] = assertions_for(store, [e["id"] for e in extras["events"]], evidence=True)
     return extras
 
 
