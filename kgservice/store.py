@@ -11,9 +11,9 @@ from __future__ import annotations
 import contextlib
 import itertools
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar, cast
 
 import pyoxigraph as ox
 from oxrdflib import OxigraphStore
@@ -27,6 +27,8 @@ from rdflib.term import Node, Variable
 from kgservice.errors import InputError, QuerySyntaxError, StoreError
 from kgservice.graph.namespaces import bind_prefixes
 from kgservice.sparqltext import declares_dataset
+
+T = TypeVar("T")
 
 ONTOLOGY_GRAPH = URIRef("https://w3id.org/kgservice/ns")
 
@@ -54,6 +56,7 @@ class GraphStore:
             raise StoreError(_open_error(location, exc)) from exc
         self._inner = inner
         self.generation = 0  # bumped by every write; query workers forked before a write are retired
+        self._memo: dict[str, tuple[int, Any]] = {}
         self._write_lock = threading.RLock()
         self.dataset = Dataset(store=OxigraphStore(store=inner), default_union=True)
         bind_prefixes(self.dataset)
@@ -103,6 +106,41 @@ class GraphStore:
         except SyntaxError as exc:
             raise QuerySyntaxError(f"the query does not parse: {syntax_message(exc)}") from exc
         return _to_rdflib(raw, max_rows)
+
+    def memo(self, key: str, compute: Callable[[], T]) -> T:
+        """``compute()``, kept until the next write to this store (its generation changes).
+
+        For derived data read on every page (the articles, the timeline index); callers must
+        not change what they get back.
+        """
+        generation = self.generation
+        hit = self._memo.get(key)
+        if hit is not None and hit[0] == generation:
+            return cast(T, hit[1])
+        value = compute()
+        self._memo[key] = (generation, value)
+        return value
+
+    def rows(self, sparql: str, bindings: Mapping[str, Node] | None = None) -> list[dict[str, str]]:
+        """A SELECT's rows with every bound value as a plain string (an IRI's or a literal's text).
+
+        The fast path for the service's own queries: no rdflib terms are built. The default
+        graph is the union of all graphs.
+        """
+        options: dict[str, object] = {"use_default_graph_as_union": True}
+        if bindings:
+            options["substitutions"] = {ox.Variable(k): to_ox(v) for k, v in bindings.items()}
+        try:
+            solutions = self._inner.query(sparql, **options)  # type: ignore[arg-type]
+        except SyntaxError as exc:
+            raise QuerySyntaxError(f"the query does not parse: {syntax_message(exc)}") from exc
+        if not isinstance(solutions, ox.QuerySolutions):
+            raise QuerySyntaxError("rows() needs a SELECT query")
+        names = [v.value for v in solutions.variables]
+        return [
+            {name: term.value for name, term in zip(names, solution, strict=False) if term is not None}  # type: ignore[union-attr]
+            for solution in solutions
+        ]
 
     def graph(self, name: URIRef) -> Graph:
         """A copy of one named graph."""

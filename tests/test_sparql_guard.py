@@ -351,3 +351,17 @@ def test_workers_outlive_the_request_thread_that_started_them(store: GraphStore)
         assert guard._idle == [worker]
     finally:
         guard.close()
+
+
+def test_the_timeline_shows_a_write_at_once(client: FlaskClient) -> None:
+    before = client.get("/timeline.json").get_json()["events"]
+    client.get("/timeline")  # the page's index is now cached
+    event = "urn:kg:test-event"
+    insert = (
+        "PREFIX kg: <https://w3id.org/kgservice/ns#> "
+        f"INSERT DATA {{ GRAPH <urn:kg:test-article> {{ <{event}> a kg:Meeting ; kg:status kg:Planned ; "
+        "<http://www.w3.org/2000/01/rdf-schema#label> 'A meeting written over SPARQL Update' } }"
+    )
+    assert update(client, insert).status_code == 204
+    assert len(client.get("/timeline.json").get_json()["events"]) == len(before) + 1
+    assert b"A meeting written over SPARQL Update" in client.get("/timeline").data
