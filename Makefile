@@ -3,8 +3,10 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The browser tests (tests/test_browser.py) drive Debian's Chromium; nothing is downloaded at run time.
+CHROMIUM := /usr/bin/chromium
 
-.PHONY: install run test lint bench eval clean
+.PHONY: install chromium run test lint bench eval clean
 
 $(STAMP): pyproject.toml requirements/model.txt
 	$(PYTHON) -m venv $(VENV)
@@ -15,11 +17,21 @@ $(STAMP): pyproject.toml requirements/model.txt
 
 install: $(STAMP)
 
+# Debian's chromium where we can install it (root with apt-get); quiet when it is there already.
+chromium:
+	@if [ ! -x $(CHROMIUM) ] && command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+		echo "Installing Debian's chromium for the browser tests"; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium >/dev/null \
+			|| echo "apt-get could not install chromium"; \
+	fi
+	@[ -x $(CHROMIUM) ] || echo "$(CHROMIUM) is missing (not root, or no apt-get): tests/test_browser.py is skipped, and fails under CI"
+
 run: install
 	$(BIN)/kgservice ingest seeds/
 	$(BIN)/kgservice serve
 
-test: install
+test: install chromium
 	$(BIN)/python -m pytest
 
 lint: install

@@ -42,12 +42,12 @@ def wait_healthy(url: str, server: subprocess.Popen, timeout: float = 30.0) -> d
 def serve(store: Path, log: Path, threads: int = 4, **env: str) -> Iterator[str]:
     """Run ``kgservice.web.wsgi:app`` under gunicorn on ``store``; yield its base URL.
 
-    ``env`` adds settings (``KG_API_TOKEN="…"``, ``KG_QUERY_TIMEOUT="2"``…). The server log
-    goes to ``log``. The store must be closed by every other process before this starts.
+    ``env`` adds settings (``KG_API_TOKEN="…"``, ``KG_QUERY_TIMEOUT="2"``…); ``KG_BASE_URI``
+    stays what the store was built with (the environment's, or the default), so the server
+    links its IRIs to its own pages. The server log goes to ``log``. The store must be closed by every other process before this starts.
     """
     port = free_port()
     environment = {**os.environ, "KG_STORE": str(store), "PYTHONPATH": str(ROOT), **env}
-    environment.setdefault("KG_BASE_URI", f"http://127.0.0.1:{port}/")
     command = [
         str(GUNICORN),
         "--workers",

@@ -99,9 +99,7 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """gunicorn on a store of the seeds; the base URL (``http://127.0.0.1:PORT``)."""
     location = tmp_path_factory.mktemp("browserstore") / "kg"
     build_seed_store(location)  # built and closed before the server opens it
-    # The store's IRIs are minted under the configured base (127.0.0.1:8000 unless KG_BASE_URI says
-    # otherwise); the server must know the same base to link them to its own pages.
-    with serve(location, tmp_path_factory.mktemp("browserlog") / "gunicorn.log", KG_BASE_URI=base_uri()) as url:
+    with serve(location, tmp_path_factory.mktemp("browserlog") / "gunicorn.log") as url:
         yield url
 
 

@@ -98,8 +98,9 @@
     });
     var datedHeight = TOP + Math.max(1, lanes.length) * LANE + 6;
     var height = datedHeight + (undated.length ? LANE + 22 : 0);
-    var svg = el("svg", { width: width, height: height, viewBox: "0 0 " + width + " " + height, role: "img",
-      "aria-label": "Time axis: " + placed.length + " dated and " + undated.length + " undated events" });
+    // The list below is the accessible form of the same events: the drawing is hidden from
+    // screen readers, and the axis is one tab stop (its bars are reached by pointer).
+    var svg = el("svg", { width: width, height: height, viewBox: "0 0 " + width + " " + height, "aria-hidden": "true" });
     ticks(this.domain[0], this.domain[1], width).forEach(function (t) {
       var x = self.x(t.time);
       el("line", { x1: x, x2: x, y1: TOP - 8, y2: datedHeight, "class": "grid" }, svg);
@@ -119,7 +120,7 @@
   };
 
   Axis.prototype.bar = function (svg, e, x1, x2, y, labelLeft) {
-    var link = el("a", { href: "#" + e.id, "class": "bar status-" + e.status + (e.disputed ? " disputed" : "") }, svg);
+    var link = el("a", { href: "#" + e.id, tabindex: "-1", "class": "bar status-" + e.status + (e.disputed ? " disputed" : "") }, svg);
     el("title", {}, link).textContent = e.label + " — " + e.date + " (" + e.status + (e.disputed ? ", sources disagree" : "") + ")";
     el("rect", { x: x1, y: y + 3, width: Math.max(MIN_BAR, x2 - x1), height: LANE - 10, rx: 3 }, link);
     if (e.openStart) { el("path", { d: "M" + x1 + " " + (y + 7) + " l-7 4 l7 4 z", "class": "open" }, link); }
@@ -215,7 +216,7 @@
       var query = params.toString();
       return form.getAttribute("action") + (query ? "?" + query : "");
     }
-    function apply() {
+    function apply(push) {
       var target = url();
       if (pending) { pending.abort(); }
       pending = new AbortController();
@@ -227,7 +228,7 @@
         })
         .then(function (html) {
           container.innerHTML = html;
-          window.history.replaceState(null, "", target);
+          if (push) { window.history.pushState(null, "", target); } else { window.history.replaceState(null, "", target); }
           drawAxis(container);
         })
         .catch(function (error) {
@@ -237,10 +238,17 @@
         })
         .finally(function () { container.removeAttribute("aria-busy"); });
     }
-    form.addEventListener("submit", function (event) { event.preventDefault(); window.clearTimeout(timer); apply(); });
-    form.addEventListener("change", function (event) { if (event.target.type !== "search") { apply(); } });
+    form.addEventListener("submit", function (event) { event.preventDefault(); window.clearTimeout(timer); apply(true); });
+    form.addEventListener("change", function (event) { if (event.target.type !== "search") { apply(true); } });
     form.addEventListener("input", function (event) {
-      if (event.target.type === "search") { window.clearTimeout(timer); timer = window.setTimeout(apply, 300); }
+      if (event.target.type === "search") { window.clearTimeout(timer); timer = window.setTimeout(function () { apply(false); }, 300); }
+    });
+    window.addEventListener("popstate", function () {
+      var params = new URLSearchParams(window.location.search);
+      Array.prototype.forEach.call(form.elements, function (field) {
+        if (field.name) { field.value = params.get(field.name) || ""; }
+      });
+      apply(false);
     });
   }
 
