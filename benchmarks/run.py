@@ -8,7 +8,9 @@ Run: ``make bench`` (or ``.venv/bin/python benchmarks/run.py``).
 - query: a timeline query on Oxigraph's engine (what the store does) vs. rdflib's own
   SPARQL engine over the same data (what happens if a query falls back silently);
 - sparql over HTTP: the same queries through the service under gunicorn vs. pyoxigraph
-  directly, on a synthetic store of 1M triples (see ``sparql_http.py``).
+  directly, on a synthetic store of 1M triples (see ``sparql_http.py``);
+- timeline page: ``/timeline`` and friends with 10,000 synthetic events vs. the raw SPARQL
+  timeline query on the same store (see ``timeline_http.py``).
 """
 
 from __future__ import annotations
@@ -97,8 +99,10 @@ def main() -> None:
         store.close()
 
     import sparql_http
+    import timeline_http
 
     sparql_http.main([])
+    timeline_http.main([])
 
 
 if __name__ == "__main__":

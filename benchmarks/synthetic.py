@@ -38,6 +38,7 @@ ORGS = ("Ministry", "Council", "Agency", "Party", "Union", "Bank", "Institute", 
 PLACES = ("Geneva", "Hanoi", "Oslo", "Nairobi", "Lima", "Seoul", "Vienna", "Doha", "Accra", "Quito", "Riga", "Baku")
 CUES = ("said", "told", "announced", "warned", "claimed", "denied", "wrote", "called")
 ARTICLE_TRIPLES = 226  # on average
+EVENTS_PER_ARTICLE = 7
 
 
 def triples_for(target: int) -> int:
@@ -100,7 +101,7 @@ def _article(n: int, base: str, actors: list[tuple[str, str, str]], rng: random.
     people = [a for a in cast if a[2] != "Place"] or cast
     places = [a for a in cast if a[2] == "Place"]
     events = []
-    for e in range(7):
+    for e in range(EVENTS_PER_ARTICLE):
         cls = rng.choice(CLASSES)
         iri = f"{base}id/event/synthetic-{n:06d}-{e}"
         events.append(iri)
