@@ -99,13 +99,16 @@ class GraphStore:
             options["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
         if named_graphs:
             options["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
+        return _to_rdflib(self._evaluate(sparql, options, bindings), max_rows)
+
+    def _evaluate(self, sparql: str, options: dict[str, object], bindings: Mapping[str, Node] | None) -> object:
+        """Oxigraph's answer, with ``bindings`` substituted; a parse error as :class:`QuerySyntaxError`."""
         if bindings:
             options["substitutions"] = {ox.Variable(k): to_ox(v) for k, v in bindings.items()}
         try:
-            raw = self._inner.query(sparql, **options)  # type: ignore[arg-type]
+            return self._inner.query(sparql, **options)  # type: ignore[arg-type]
         except SyntaxError as exc:
             raise QuerySyntaxError(f"the query does not parse: {syntax_message(exc)}") from exc
-        return _to_rdflib(raw, max_rows)
 
     def memo(self, key: str, compute: Callable[[], T]) -> T:
         """``compute()``, kept until the next write to this store (its generation changes).
@@ -127,13 +130,7 @@ class GraphStore:
         The fast path for the service's own queries: no rdflib terms are built. The default
         graph is the union of all graphs.
         """
-        options: dict[str, object] = {"use_default_graph_as_union": True}
-        if bindings:
-            options["substitutions"] = {ox.Variable(k): to_ox(v) for k, v in bindings.items()}
-        try:
-            solutions = self._inner.query(sparql, **options)  # type: ignore[arg-type]
-        except SyntaxError as exc:
-            raise QuerySyntaxError(f"the query does not parse: {syntax_message(exc)}") from exc
+        solutions = self._evaluate(sparql, {"use_default_graph_as_union": True}, bindings)
         if not isinstance(solutions, ox.QuerySolutions):
             raise QuerySyntaxError("rows() needs a SELECT query")
         names = [v.value for v in solutions.variables]
