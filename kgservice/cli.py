@@ -241,6 +241,10 @@ def delete(obj: _Context, article: str) -> None:
     iri = URIRef(article if "://" in article else str(Minter(obj.settings.base_uri).article(article)))
     if not obj.store().delete_graph(iri):
         _fail(f"no article graph {iri} in the store")
+        return
+    from kgservice.links import refresh_links
+
+    refresh_links(obj.store(), obj.settings)  # an actor only that article named loses its links
     click.echo(f"deleted {iri}")
 
 

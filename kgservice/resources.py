@@ -1,4 +1,4 @@
-"""Locate the data folders the package reads at run time: ``ontology/``, ``queries/``.
+"""Locate the data folders the package reads at run time: ``ontology/``, ``queries/``, ``links/``.
 
 They live at the repository root, next to the package, so that they read as part of
 the project rather than as package internals. A built wheel cannot ship files outside
@@ -19,11 +19,11 @@ from pathlib import Path
 
 from rdflib import Graph, URIRef
 
-RESOURCE_NAMES = ("ontology", "queries")
+RESOURCE_NAMES = ("ontology", "queries", "links")
 
 
 def resource_dir(name: str) -> Path:
-    """Return the directory holding the ``ontology`` or ``queries`` files.
+    """Return the directory holding the ``ontology``, ``queries`` or ``links`` files.
 
     Raises ``ValueError`` for any other name and ``FileNotFoundError`` when neither the
     packaged copy nor the repository folder exists.

@@ -51,6 +51,11 @@ SETTINGS: tuple[Setting, ...] = (
         False,
         "Allow SERVICE (federated queries) and LOAD, which make the server fetch URLs; off by default.",
     ),
+    Setting(
+        "KG_ALIGNMENT",
+        "",
+        "Your own alignment CSV files (label,iri,type,note), separated by `:`, read after links/alignment.csv.",
+    ),
     Setting("KG_HOST", "127.0.0.1", "Address `kgservice serve` listens on."),
     Setting("KG_PORT", 8000, "Port `kgservice serve` listens on."),
     Setting("KG_THREADS", 8, "Threads of the single gunicorn worker that owns the embedded store."),
@@ -73,6 +78,7 @@ class Settings:
     max_query_bytes: int
     max_update_bytes: int
     allow_service: bool
+    alignment: str
     host: str
     port: int
     threads: int

@@ -50,6 +50,10 @@ def ingest_with_progress(store: Any, settings: Any, inputs: Iterable[tuple[Path,
             else:
                 _ingest_file(ingester, path, articles, replace, summary)
             progress.advance(task)
+    if summary.outcomes["added"] or summary.outcomes["replaced"]:
+        from kgservice.links import refresh_links
+
+        refresh_links(store, settings)
     return summary
 
 

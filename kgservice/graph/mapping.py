@@ -163,6 +163,12 @@ class _Writer:
         self.add(node, KG.cue, assertion.cue.text)
         self.add(node, KG.content, assertion.content.text)
         self.add(node, KG.isDirectQuote, Literal(assertion.direct))
+        if assertion.direct:  # a quotation in schema.org's terms too, for data users who know those
+            self.add(node, RDF.type, SCHEMA.Quotation)
+            self.add(node, SCHEMA.text, assertion.content.text)
+            if assertion.claimant:
+                self.add(node, SCHEMA.spokenByCharacter, self.actor_iri(assertion.claimant))
+            self.add(node, SCHEMA.isPartOf, self.art)
         for target in assertion.about:
             about = self.ids.events.get(target) or self.actor_iri(target)
             self.add(node, KG.about, about)

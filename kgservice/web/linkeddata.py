@@ -26,7 +26,7 @@ from kgservice.web import negotiation as neg
 
 bp = Blueprint("linkeddata", __name__)
 
-KINDS = ("article", "actor", "event", "assertion", "run")
+KINDS = ("article", "actor", "event", "assertion", "run", "links")
 
 
 def _split_suffix(slug: str) -> tuple[str, str | None]:
