@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # The browser tests (tests/test_browser.py) drive Debian's Chromium; nothing is downloaded at run time.
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: install chromium run test lint bench eval clean
+.PHONY: install chromium raptor run test lint bench eval clean
 
 $(STAMP): pyproject.toml requirements/model.txt
 	$(PYTHON) -m venv $(VENV)
@@ -27,11 +27,22 @@ chromium:
 	fi
 	@[ -x $(CHROMIUM) ] || echo "$(CHROMIUM) is missing (not root, or no apt-get): tests/test_browser.py is skipped, and fails under CI"
 
+# Debian's raptor2-utils (rapper), the second parser the dump tests read every format with.
+raptor:
+	@if ! command -v rapper >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+		echo "Installing Debian's raptor2-utils for the dump tests"; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get install -y -qq --no-install-recommends raptor2-utils >/dev/null 2>&1 \
+			|| { apt-get update -qq && apt-get install -y -qq --no-install-recommends raptor2-utils >/dev/null; } \
+			|| echo "apt-get could not install raptor2-utils"; \
+	fi
+	@command -v rapper >/dev/null 2>&1 || echo "rapper is missing (not root, or no apt-get): the rapper checks of tests/test_export.py are skipped, and fail under CI"
+
 run: install
 	$(BIN)/kgservice ingest seeds/
 	$(BIN)/kgservice serve
 
-test: install chromium
+test: install chromium raptor
 	$(BIN)/python -m pytest
 
 lint: install

@@ -11,6 +11,8 @@ Run: ``make bench`` (or ``.venv/bin/python benchmarks/run.py``).
   directly, on a synthetic store of 1M triples (see ``sparql_http.py``);
 - timeline page: ``/timeline`` and friends with 10,000 synthetic events vs. the raw SPARQL
   timeline query on the same store (see ``timeline_http.py``).
+- dumps: ``/export`` of the 1M-triple store in every format vs. Oxigraph's own dump in
+  process (see ``export_http.py``).
 """
 
 from __future__ import annotations
@@ -98,11 +100,13 @@ def main() -> None:
         )
         store.close()
 
+    import export_http
     import sparql_http
     import timeline_http
 
     sparql_http.main([])
     timeline_http.main([])
+    export_http.main([])
 
 
 if __name__ == "__main__":

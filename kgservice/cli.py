@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -14,7 +15,7 @@ import click
 from kgservice.errors import KGError
 
 FORMATS_EXTRACT = ("json", "trig", "nquads", "turtle")
-FORMATS_EXPORT = ("trig", "nquads", "turtle", "jsonld", "rdfxml")
+FORMATS_EXPORT = ("trig", "nquads", "turtle", "ntriples", "jsonld", "rdfxml")
 
 
 class _Context:
@@ -88,20 +89,47 @@ def _read_all(paths: tuple[Path, ...], overrides: dict[str, Any]) -> Iterator[tu
 def ingest(
     obj: _Context, paths: tuple[Path, ...], published: str | None, title: str | None, url: str | None, replace: bool
 ) -> None:
-    """Extract and store articles: files or folders of .txt, .html, .json, .jsonl."""
-    from kgservice.terminal import ingest_with_progress
+    """Extract and store articles (.txt, .html, .json, .jsonl), or restore dumps (.trig, .nq, .gz): files or folders."""
+    from kgservice.restore import dump_format_of, find_dumps
 
     overrides = _overrides(published, title, url)
+    dumps = find_dumps(paths)
+    inputs = list(_read_all(tuple(p for p in paths if not dump_format_of(p)), overrides))
+    failed = _restore(obj, dumps) if dumps else False
+    if inputs or not dumps:  # dumps alone: no article summary (and the restored ontology graph stays)
+        failed = _ingest_articles(obj, inputs, replace) or failed
+    if failed:
+        sys.exit(1)
+
+
+def _restore(obj: _Context, dumps: list[Path]) -> bool:
+    """Restore dump files; print their summary line; whether any failed."""
+    from kgservice.restore import restore_all
+
     try:
-        summary = ingest_with_progress(obj.store(), obj.settings, _read_all(paths, overrides), replace)
+        summary = restore_all(obj.store(), dumps)
     except KGError as exc:
         _fail(exc.message, 2)
-        return
+        return True
     for path, message in summary.failures:
         click.echo(f"kgservice: {path}: {message}", err=True)
     click.echo(summary.line())
-    if summary.failures:
-        sys.exit(1)
+    return bool(summary.failures)
+
+
+def _ingest_articles(obj: _Context, inputs: list[tuple[Path, Any]], replace: bool) -> bool:
+    """Ingest read article files; print the summary line; whether any failed."""
+    from kgservice.terminal import ingest_with_progress
+
+    try:
+        summary = ingest_with_progress(obj.store(), obj.settings, inputs, replace)
+    except KGError as exc:
+        _fail(exc.message, 2)
+        return True
+    for path, message in summary.failures:
+        click.echo(f"kgservice: {path}: {message}", err=True)
+    click.echo(summary.line())
+    return bool(summary.failures)
 
 
 @main.command()
@@ -210,23 +238,38 @@ def timeline(obj: _Context, actor: str | None, date_from: str | None, date_to: s
 
 @main.command()
 @click.option("--format", "fmt", type=click.Choice(FORMATS_EXPORT), default="trig", show_default=True)
-@click.option("--graph", "graph", help="Only this article graph (IRI).")
+@click.option("--graph", "graph", help="Only this graph: an article IRI or id (or any graph IRI).")
+@click.option("--from", "date_from", help="Only articles published on or after this date (YYYY-MM-DD).")
+@click.option("--to", "date_to", help="Only articles published on or before this date (YYYY-MM-DD).")
 @click.option("-o", "output", type=click.Path(path_type=Path), help="Write to this file instead of stdout.")
+@click.option("--gzip", "gzip_output", is_flag=True, help="Compress with gzip.")
 @click.pass_obj
-def export(obj: _Context, fmt: str, graph: str | None, output: Path | None) -> None:
-    """Dump the store (or one graph)."""
-    from rdflib import URIRef
+def export(
+    obj: _Context,
+    fmt: str,
+    graph: str | None,
+    date_from: str | None,
+    date_to: str | None,
+    output: Path | None,
+    gzip_output: bool,
+) -> None:
+    """Dump the store, one graph or the articles of a date range (streamed; nothing is held in memory)."""
+    from kgservice import export as dumps
 
-    store = obj.store()
-    name = URIRef(graph) if graph else None
-    if name is not None and not store.has_graph(name):
-        _fail(f"no graph {graph} in the store")
-    if output is not None:
-        with output.open("wb") as handle:
-            store.dump(fmt, name, handle)
+    store, base_uri = obj.store(), obj.settings.base_uri
+    try:
+        scope = dumps.resolve_scope(store, base_uri, graph, date_from, date_to)
+    except KGError as exc:
+        _fail(exc.message, 1 if exc.status == 404 else 2)
         return
-    data = store.dump(fmt, name)
-    sys.stdout.buffer.write(data or b"")
+    chunks = dumps.dump_chunks(store, dumps.dump_format(fmt), scope, base_uri)
+    if gzip_output:
+        chunks = dumps.gzipped(chunks)
+    with contextlib.ExitStack() as stack:
+        sink = stack.enter_context(output.open("wb")) if output is not None else sys.stdout.buffer
+        for chunk in chunks:
+            sink.write(chunk)
+        sink.flush()
 
 
 @main.command()

@@ -59,6 +59,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("KG_HOST", "127.0.0.1", "Address `kgservice serve` listens on."),
     Setting("KG_PORT", 8000, "Port `kgservice serve` listens on."),
     Setting("KG_THREADS", 8, "Threads of the single gunicorn worker that owns the embedded store."),
+    Setting(
+        "KG_DATA_LICENSE",
+        "https://creativecommons.org/licenses/by/4.0/",
+        "Licence of the data (an IRI), stated in the dataset description `/.well-known/void`.",
+    ),
+    Setting("KG_PUBLISHER", "", "Publisher in the dataset description: an IRI or a name; empty: this service."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -82,6 +88,8 @@ class Settings:
     host: str
     port: int
     threads: int
+    data_license: str
+    publisher: str
 
     def as_env(self) -> dict[str, str]:
         """The settings as ``KG_*`` environment variables (to hand to a child process)."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any, TypeVar, cast
 
@@ -31,15 +31,6 @@ from kgservice.sparqltext import declares_dataset
 T = TypeVar("T")
 
 ONTOLOGY_GRAPH = URIRef("https://w3id.org/kgservice/ns")
-
-DUMP_FORMATS: dict[str, ox.RdfFormat] = {
-    "trig": ox.RdfFormat.TRIG,
-    "nquads": ox.RdfFormat.N_QUADS,
-    "turtle": ox.RdfFormat.TURTLE,
-    "ntriples": ox.RdfFormat.N_TRIPLES,
-    "jsonld": ox.RdfFormat.JSON_LD,
-    "rdfxml": ox.RdfFormat.RDF_XML,
-}
 
 
 class GraphStore:
@@ -158,27 +149,25 @@ class GraphStore:
     def __len__(self) -> int:
         return len(self._inner)
 
-    def dump(self, fmt: str, graph: URIRef | None = None, output: IO[bytes] | None = None) -> bytes | None:
-        """Serialise the dataset, or one graph, with Oxigraph's writers.
+    def quads(
+        self,
+        subject: object = None,
+        predicate: object = None,
+        obj: object = None,
+        graph: object = None,
+    ) -> Iterator[ox.Quad]:
+        """Oxigraph quads matching a pattern (``None`` matches anything), read from one snapshot.
 
-        A triple format (Turtle, N-Triples, JSON-LD, RDF/XML) of the whole store gets the
-        union of all graphs; a dataset format (TriG, N-Quads) keeps the graph names.
+        Oxigraph terms, not rdflib's: for streaming large answers (dumps) without converting
+        every term. With only ``graph`` given (or nothing), quads come grouped by graph, then
+        by subject; with only ``predicate``, by object, then subject.
         """
-        rdf_format = DUMP_FORMATS[fmt]
-        prefixes = {p: str(ns) for p, ns in self.dataset.namespaces()}
-        if graph is None and rdf_format.supports_datasets:
-            return self._inner.dump(output, rdf_format, prefixes=prefixes)
-        keep_name = graph is not None and rdf_format.supports_datasets
-        target: ox.NamedNode | ox.DefaultGraph = ox.NamedNode(str(graph)) if keep_name else ox.DefaultGraph()
-        scratch = ox.Store()
-        scratch.bulk_extend(
-            ox.Quad(q.subject, q.predicate, q.object, target)
-            for name in ([graph] if graph is not None else self.graph_names())
-            for q in self._inner.quads_for_pattern(None, None, None, ox.NamedNode(str(name)))
-        )
-        if rdf_format.supports_datasets:
-            return scratch.dump(output, rdf_format, prefixes=prefixes)
-        return scratch.dump(output, rdf_format, from_graph=ox.DefaultGraph(), prefixes=prefixes)
+        return cast(Iterator[ox.Quad], self._inner.quads_for_pattern(subject, predicate, obj, graph))  # type: ignore[arg-type]
+
+    def dump_to(self, output: IO[bytes], rdf_format: ox.RdfFormat, graph: str | None = None, **options: Any) -> None:
+        """Write the whole dataset (a dataset format) or one named graph with Oxigraph's own writer."""
+        from_graph = ox.NamedNode(graph) if graph is not None else None
+        self._inner.dump(output, rdf_format, from_graph=from_graph, **options)
 
     # -- writing -------------------------------------------------------------------------
 
@@ -197,8 +186,23 @@ class GraphStore:
 
     def replace_graph(self, name: URIRef, graph: Graph) -> None:
         """Replace one named graph by ``graph`` in a single transaction."""
-        body = graph.serialize(format="nt")
-        update = f"DROP SILENT GRAPH {name.n3()} ;\nINSERT DATA {{ GRAPH {name.n3()} {{\n{body}\n}} }}"
+        self._replace(name.n3(), graph.serialize(format="nt"))
+
+    def replace_graph_triples(self, name: str | None, triples: Iterable[ox.Triple]) -> int:
+        """Replace one named graph (``None``: the default graph) by Oxigraph triples, in one transaction.
+
+        For restoring dumps: no rdflib terms are built. Returns how many triples were written.
+        """
+        body = (ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b"").decode("utf-8")
+        self._replace(None if name is None else str(ox.NamedNode(name)), body)
+        return body.count("\n")
+
+    def _replace(self, target: str | None, ntriples: str) -> None:
+        """``DROP`` then ``INSERT DATA`` as one update: readers see the old graph or the new one."""
+        if target is None:
+            update = f"DROP SILENT DEFAULT ;\nINSERT DATA {{\n{ntriples}\n}}"
+        else:
+            update = f"DROP SILENT GRAPH {target} ;\nINSERT DATA {{ GRAPH {target} {{\n{ntriples}\n}} }}"
         with self.writing():
             self._inner.update(update)
 

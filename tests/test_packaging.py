@@ -32,6 +32,7 @@ def test_wheel_carries_ontology_queries_and_web_assets(tmp_path):
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "kgservice/_data/ontology/kg.ttl" in names
     assert "kgservice/_data/ontology/shapes.ttl" in names
+    assert "kgservice/_data/ontology/context.jsonld" in names  # the published JSON-LD context
     queries = {p.name for p in (ROOT / "queries").glob("*.rq")}
     assert queries and {f"kgservice/_data/queries/{q}" for q in queries} <= names
     assert "kgservice/web/static/style.css" in names
