@@ -56,6 +56,22 @@ SETTINGS: tuple[Setting, ...] = (
         "",
         "Your own alignment CSV files (label,iri,type,note), separated by `:`, read after links/alignment.csv.",
     ),
+    Setting(
+        "KG_RECONCILE_URL",
+        "",
+        "A Reconciliation Service API endpoint that names are matched against (kgservice.reconcile); off when empty.",
+    ),
+    Setting(
+        "KG_RECONCILE_THRESHOLD",
+        90.0,
+        "Least score (the service's scale) of a reconciliation candidate accepted without the service's `match: true`.",
+    ),
+    Setting("KG_RECONCILE_RATE", 2.0, "Most requests per second to the reconciliation service (0: no limit)."),
+    Setting(
+        "KG_RECONCILE_CACHE",
+        "",
+        "SQLite file caching reconciliation answers; empty: `<KG_STORE>-reconcile.sqlite`; `:memory:` for none.",
+    ),
     Setting("KG_HOST", "127.0.0.1", "Address `kgservice serve` listens on."),
     Setting("KG_PORT", 8000, "Port `kgservice serve` listens on."),
     Setting("KG_THREADS", 8, "Threads of the single gunicorn worker that owns the embedded store."),
@@ -85,6 +101,10 @@ class Settings:
     max_update_bytes: int
     allow_service: bool
     alignment: str
+    reconcile_url: str
+    reconcile_threshold: float
+    reconcile_rate: float
+    reconcile_cache: str
     host: str
     port: int
     threads: int
