@@ -15,11 +15,14 @@ and dropped without touching an article. Each graph describes itself: what made 
   feature also gets its ISO 3166 code (``gn:countryCode``).
 - ``id/links/alignment``: the curated table ``links/alignment.csv`` and the user's own
   files in ``KG_ALIGNMENT`` (label or alias → Wikidata or DBpedia IRI, optionally by type).
+- ``id/links/reconciliation``: when ``KG_RECONCILE_URL`` names a W3C reconciliation
+  service, the actors no alignment row names, matched by :mod:`kgservice.reconcile`.
 """
 
 from __future__ import annotations
 
 import csv
+import logging
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -36,6 +39,8 @@ from kgservice.graph.namespaces import bind_prefixes
 from kgservice.resources import load_query, resource_dir
 from kgservice.settings import Settings
 from kgservice.store import GraphStore
+
+log = logging.getLogger(__name__)
 
 GN = Namespace("http://www.geonames.org/ontology#")
 GEONAMES = "https://sws.geonames.org/{}/"
@@ -235,10 +240,48 @@ def build_link_graphs(store: GraphStore, settings: Settings) -> list[Graph]:
         "hyphens aside), of the row's type when it gives one.",
         [f"links/alignment.csv of kgservice {__version__}", *(str(p) for p in files[1:])],
     )
-    for graph in (geonames, alignment):
+    graphs = [geonames, alignment]
+    aligned = {actor for actor, _ in alignment.subject_objects(OWL.sameAs)}
+    reconciled = reconciliation_graph(settings, [a for a in actors if URIRef(a.iri) not in aligned])
+    if reconciled is not None:
+        graphs.append(reconciled)
+    for graph in graphs:
         bind_prefixes(graph)
         graph.bind("gn", GN)
-    return [geonames, alignment]
+    return graphs
+
+
+def reconciliation_graph(settings: Settings, actors: list[Actor]) -> Graph | None:
+    """Links found by the reconciliation service in ``KG_RECONCILE_URL``; None when it is off or failed.
+
+    Only people, organisations and places are asked about, each by its longest name, with
+    no type (type ids differ between services); the client's threshold, cache and rate
+    limit apply. A failure leaves the previous reconciliation graph as it was.
+    """
+    if not settings.reconcile_url:
+        return None
+    from kgservice.reconcile import ReconcileError, reconcile_names
+
+    named = {max(sorted(a.names), key=len): a for a in actors if a.types & {"Person", "Organization", "Place"}}
+    try:
+        matches = reconcile_names(sorted(named), None, settings)
+    except ReconcileError as exc:
+        log.warning("reconciliation skipped, the previous links are kept: %s", exc.message)
+        return None
+    graph = Graph(identifier=link_graph_iri(settings, "reconciliation"))
+    for name, match in matches.items():
+        if match is None:
+            continue
+        graph.add((URIRef(named[name].iri), OWL.sameAs, URIRef(match.iri)))
+        note = f"reconciled {name!r} with {match.name!r} at {match.service}, score {match.score:g}"
+        graph.add((URIRef(match.iri), RDFS.comment, Literal(note)))
+    _described(
+        graph,
+        f"People, organisations and places reconciled by name at {settings.reconcile_url}; accepted when the "
+        f"service says match, or the best candidate scores at least {settings.reconcile_threshold:g} alone.",
+        [settings.reconcile_url],
+    )
+    return graph
 
 
 def refresh_links(store: GraphStore, settings: Settings) -> dict[str, int]:

@@ -107,3 +107,32 @@ def test_the_links_graph_dereferences(ingested: dict[str, str]) -> None:
         assert page.status_code == 200 and b"prov:wasGeneratedBy" in page.data
     finally:
         app.extensions["kgstore"].close()
+
+
+def test_reconciliation_links_from_a_second_instance(tmp_path: Path, seeds: Path) -> None:
+    from tests.live import free_port, serve
+    from tests.test_web import build_seed_store
+
+    service_store = tmp_path / "service"
+    build_seed_store(service_store)
+    with serve(service_store, tmp_path / "service.log") as service:
+        env = {
+            "KG_STORE": str(tmp_path / "kg"),
+            "KG_BASE_URI": "http://newsroom.example/",
+            "KG_RECONCILE_URL": f"{service}/reconcile",
+            "KG_RECONCILE_CACHE": str(tmp_path / "cache.sqlite"),
+        }
+        assert run(env, "ingest", str(seeds)).exit_code == 0
+        with GraphStore(env["KG_STORE"]) as store:
+            rows = store.rows(
+                "SELECT ?s ?o WHERE { GRAPH <http://newsroom.example/id/links/reconciliation> "
+                f"{{ ?s <{OWL.sameAs}> ?o }} }}"
+            )
+        links = {r["s"]: r["o"] for r in rows}
+        ours = load_settings().base_uri
+        for actor in ("john-bolton", "mike-pompeo", "reuters"):
+            assert links[f"http://newsroom.example/id/actor/{actor}"] == f"{ours}id/actor/{actor}"
+        assert "http://newsroom.example/id/actor/kim-jong-un" not in links  # aligned already: not asked
+    down = {**env, "KG_STORE": str(tmp_path / "kg2"), "KG_RECONCILE_URL": f"http://127.0.0.1:{free_port()}/reconcile"}
+    result = run(down, "ingest", str(seeds))
+    assert result.exit_code == 0 and "2 added" in result.stdout  # an unreachable service costs only its links
