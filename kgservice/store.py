@@ -60,6 +60,10 @@ class GraphStore:
         self.dataset.close()  # drops the rdflib store's reference to the Oxigraph store
         self._inner = None  # type: ignore[assignment]
 
+    def flush(self) -> None:
+        """Write what is buffered to disk: long runs of writes grow memory until a flush."""
+        self._inner.flush()
+
     def __enter__(self) -> GraphStore:
         return self
 
