@@ -141,7 +141,9 @@ def test_extract_rdf_formats_parse(env, seeds, fmt):
 def test_query_export_and_timeline(env, seeds, tmp_path):
     run(env, "ingest", str(seeds))
     result = run(env, "query", "SELECT (COUNT(DISTINCT ?g) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }", "--format", "json")
-    assert json.loads(result.stdout)["results"]["bindings"][0]["n"]["value"] == "5"  # 2 articles, ontology, 2 link graphs
+    assert (
+        json.loads(result.stdout)["results"]["bindings"][0]["n"]["value"] == "5"
+    )  # 2 articles, ontology, 2 link graphs
     out = tmp_path / "dump.trig"
     assert run(env, "export", "--format", "trig", "-o", str(out)).exit_code == 0
     assert len(list(ox.parse(path=str(out), format=ox.RdfFormat.TRIG))) == len(quads(env))
