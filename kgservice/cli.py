@@ -6,7 +6,7 @@ import contextlib
 import json
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -106,23 +106,20 @@ def _restore(obj: _Context, dumps: list[Path]) -> bool:
     """Restore dump files; print their summary line; whether any failed."""
     from kgservice.restore import restore_all
 
-    try:
-        summary = restore_all(obj.store(), dumps)
-    except KGError as exc:
-        _fail(exc.message, 2)
-        return True
-    for path, message in summary.failures:
-        click.echo(f"kgservice: {path}: {message}", err=True)
-    click.echo(summary.line())
-    return bool(summary.failures)
+    return _report(lambda: restore_all(obj.store(), dumps))
 
 
 def _ingest_articles(obj: _Context, inputs: list[tuple[Path, Any]], replace: bool) -> bool:
     """Ingest read article files; print the summary line; whether any failed."""
     from kgservice.terminal import ingest_with_progress
 
+    return _report(lambda: ingest_with_progress(obj.store(), obj.settings, inputs, replace))
+
+
+def _report(run: Callable[[], Any]) -> bool:
+    """Run an ingest or restore; print each failure and the summary line; whether any failed."""
     try:
-        summary = ingest_with_progress(obj.store(), obj.settings, inputs, replace)
+        summary = run()
     except KGError as exc:
         _fail(exc.message, 2)
         return True

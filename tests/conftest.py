@@ -1,4 +1,4 @@
-"""Shared fixtures: the seed folder, the spaCy-backed extractor (loaded once), store paths."""
+"""Shared fixtures: the seed folder, the spaCy-backed extractor (loaded once), a test client of a module's app."""
 
 from __future__ import annotations
 
@@ -24,3 +24,9 @@ def extractor():
     from kgservice.settings import load_settings
 
     return Extractor(load_settings().spacy_model)
+
+
+@pytest.fixture()
+def client(app):
+    """A test client of the module's ``app`` fixture (each web test module builds its own app and store)."""
+    return app.test_client()

@@ -71,11 +71,6 @@ def app(seed_copy: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[F
 
 
 @pytest.fixture()
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
-
-
-@pytest.fixture()
 def store(app: Flask) -> GraphStore:
     return app.extensions["kgstore"].get()
 

@@ -144,11 +144,6 @@ def app(store: GraphStore) -> Iterator[Flask]:
     application.extensions["kgstore"].close()
 
 
-@pytest.fixture()
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
-
-
 def update(client: FlaskClient, text: str, token: str | None = TOKEN, origin: str | None = None, **kwargs: object):
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     if origin:

@@ -59,11 +59,6 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
 
 
 @pytest.fixture()
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
-
-
-@pytest.fixture()
 def store(app: Flask) -> GraphStore:
     return app.extensions["kgstore"].get()
 

@@ -60,11 +60,6 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     application.extensions["kgstore"].close()
 
 
-@pytest.fixture()
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
-
-
 def timeline(client: FlaskClient, **params: str) -> list[dict]:
     response = client.get("/timeline.json", query_string=params)
     assert response.status_code == 200
