@@ -34,22 +34,27 @@ ONTOLOGY_GRAPH = URIRef("https://w3id.org/kgservice/ns")
 
 
 class GraphStore:
-    """A dataset of article graphs on disk, queried by Oxigraph."""
+    """A dataset of article graphs: on disk, queried by Oxigraph; or on a SPARQL server (:mod:`kgservice.remote`)."""
 
-    def __init__(self, location: str) -> None:
+    def __init__(self, location: str, timeout: float = 60.0) -> None:
         self.location = location
-        if location.startswith(("sparql+http://", "sparql+https://")):
-            raise StoreError(f"remote SPARQL stores ({location}) are not supported by this version")
-        try:
-            Path(location).mkdir(parents=True, exist_ok=True)
-            inner = ox.Store(location)
-        except OSError as exc:
-            raise StoreError(_open_error(location, exc)) from exc
-        self._inner = inner
+        #: another process may write to the store (a remote server): nothing derived is cached
+        self.shared = location.startswith(("sparql+http://", "sparql+https://"))
+        if self.shared:
+            from kgservice.remote import RemoteStore
+
+            self._inner = cast(ox.Store, RemoteStore(location, timeout))
+            self.dataset = Dataset(default_union=True)  # only for its prefixes; queries go to the server
+        else:
+            try:
+                Path(location).mkdir(parents=True, exist_ok=True)
+                self._inner = ox.Store(location)
+            except OSError as exc:
+                raise StoreError(_open_error(location, exc)) from exc
+            self.dataset = Dataset(store=OxigraphStore(store=self._inner), default_union=True)
         self.generation = 0  # bumped by every write; query workers forked before a write are retired
         self._memo: dict[str, tuple[int, Any]] = {}
         self._write_lock = threading.RLock()
-        self.dataset = Dataset(store=OxigraphStore(store=inner), default_union=True)
         bind_prefixes(self.dataset)
 
     def close(self) -> None:
@@ -104,6 +109,8 @@ class GraphStore:
             return self._inner.query(sparql, **options)  # type: ignore[arg-type]
         except SyntaxError as exc:
             raise QuerySyntaxError(f"the query does not parse: {syntax_message(exc)}") from exc
+        except OSError as exc:  # the disk, or a remote server that cannot be reached
+            raise StoreError(f"the store could not be read: {exc}") from exc
 
     def memo(self, key: str, compute: Callable[[], T]) -> T:
         """``compute()``, kept until the next write to this store (its generation changes).
@@ -111,6 +118,8 @@ class GraphStore:
         For derived data read on every page (the articles, the timeline index); callers must
         not change what they get back.
         """
+        if self.shared:
+            return compute()
         generation = self.generation
         hit = self._memo.get(key)
         if hit is not None and hit[0] == generation:
@@ -208,7 +217,10 @@ class GraphStore:
         else:
             update = f"DROP SILENT GRAPH {target} ;\nINSERT DATA {{ GRAPH {target} {{\n{ntriples}\n}} }}"
         with self.writing():
-            self._inner.update(update)
+            try:
+                self._inner.update(update)
+            except OSError as exc:
+                raise StoreError(f"the store could not be written: {exc}") from exc
 
     def delete_graph(self, name: URIRef) -> bool:
         """Remove exactly one named graph; return whether it existed."""

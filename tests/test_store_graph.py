@@ -87,9 +87,12 @@ def test_second_open_reports_the_lock(tmp_path):
         GraphStore(str(tmp_path / "s"))
 
 
-def test_remote_store_url_is_refused_clearly():
-    with pytest.raises(StoreError, match="remote SPARQL"):
-        GraphStore("sparql+http://127.0.0.1:7878/query")
+def test_an_unreachable_remote_store_is_a_clear_error():
+    from tests.live import free_port
+
+    store = GraphStore(f"sparql+http://127.0.0.1:{free_port()}/query")
+    with pytest.raises(StoreError, match="cannot reach the SPARQL server"):
+        store.has_graph(URIRef("urn:kg:g")) or store.rows("SELECT * WHERE { ?s ?p ?o }")
 
 
 def test_seed_graphs_conform_to_shapes(seeded):
