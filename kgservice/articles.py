@@ -75,6 +75,19 @@ def read_file(path: Path, overrides: Mapping[str, Any] | None = None) -> list[Ar
     return [_from_text(text, path.stem, meta)]
 
 
+def read_body(raw: bytes, media_type: str, stem: str, overrides: Mapping[str, Any] | None = None) -> ArticleInput:
+    """One article sent over HTTP: JSON (``text`` and optional fields), HTML, or plain text."""
+    text = _decode(raw)
+    meta = {k: v for k, v in (overrides or {}).items() if v is not None}
+    if media_type == "application/json":
+        return _from_mapping(_load_json(text), stem, meta)
+    if media_type in ("text/html", "application/xhtml+xml"):
+        return _from_html(text, stem, meta)
+    if media_type in ("text/plain", ""):
+        return _from_text(text, stem, meta)
+    raise InputError(f"an article is sent as application/json, text/plain or text/html, not {media_type}")
+
+
 def split_title(text: str) -> tuple[str | None, str]:
     """Split a leading title line from the body.
 

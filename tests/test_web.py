@@ -415,7 +415,8 @@ def test_unexpected_error_is_a_plain_500(app: Flask) -> None:
 def test_web_does_not_import_spacy() -> None:
     code = (
         "import sys, kgservice.web, kgservice.web.sparql, kgservice.web.timeline, kgservice.web.linkeddata, "
-        "kgservice.web.health, kgservice.timeline; kgservice.web.create_app(); "
+        "kgservice.web.health, kgservice.web.articles, kgservice.web.reconcile, kgservice.web.dataset, "
+        "kgservice.timeline; kgservice.web.create_app(); "
         "print('spacy' in sys.modules, 'kgservice.extract' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)

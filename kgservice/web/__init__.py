@@ -115,9 +115,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         supports_credentials=False,
         send_wildcard=True,
     )
-    from kgservice.web import dataset, health, linkeddata, reconcile, sparql, timeline
+    from kgservice.web import articles, dataset, health, linkeddata, reconcile, sparql, timeline
 
-    for module in (sparql, timeline, linkeddata, health, reconcile, dataset):
+    for module in (sparql, timeline, linkeddata, health, reconcile, dataset, articles):
         app.register_blueprint(module.bp)
     app.add_url_rule("/", "index", lambda: redirect(url_for("timeline.page")))
     app.register_error_handler(KGError, _kg_error)
