@@ -48,7 +48,8 @@ from kgservice.errors import KGError, NotAcceptable, QuerySyntaxError, StoreErro
 from kgservice.sparqltext import declares_dataset
 from kgservice.store import syntax_message
 
-HANDSHAKE = 3.0  # seconds a new worker has to report ready
+HANDSHAKE = 10.0  # seconds a new worker has to report ready (generous: the machine may be busy)
+QUEUE_LIMIT = 30.0  # seconds a query may wait for a free worker before the answer is 503 "busy"
 MAX_SERVED = 1000  # queries a worker answers before it is replaced (bounds its private memory)
 _HEADER = struct.Struct("!Q")
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
@@ -340,8 +341,8 @@ class QueryGuard:
 
     def run(self, request: QueryRequest) -> QueryAnswer:
         """Answer ``request`` in a worker, or raise :class:`QueryTimeout` when it takes too long."""
-        deadline = time.monotonic() + self.timeout
-        worker = self._acquire(deadline)
+        worker = self._acquire(time.monotonic() + max(QUEUE_LIMIT, self.timeout))
+        deadline = time.monotonic() + self.timeout  # the time limit counts from when the query starts
         try:
             _send(worker.requests, request)
             reply = _receive(worker.answers, deadline)
@@ -419,7 +420,7 @@ class QueryGuard:
                 wait = deadline - time.monotonic()
                 if wait <= 0 or not self._cond.wait(wait):
                     raise QueryTimeout(
-                        f"every query worker stayed busy for {self.timeout:g} s (KG_QUERY_TIMEOUT); try again later"
+                        f"every query worker stayed busy for {max(QUEUE_LIMIT, self.timeout):g} s; try again later"
                     )
 
     def _release(self, worker: _Worker) -> None:
@@ -461,8 +462,8 @@ class QueryGuard:
         inner = self.store._inner  # type: ignore[attr-defined]
         with self._cond:
             others = [fd for w in self._all for fd in (w.requests, w.answers)]
-        with self.store.writing(bump=False), warnings.catch_warnings():  # type: ignore[attr-defined]
-            # no write is in progress in this process while it forks
+        # no write and no read is in progress in this process while it forks (see ForkGate)
+        with self.store.writing(bump=False), self.store.gate.forking(), warnings.catch_warnings():  # type: ignore[attr-defined]
             warnings.simplefilter("ignore", DeprecationWarning)  # "fork() in a multi-threaded process"
             generation = self._generation
             pid = os.fork()

@@ -33,6 +33,56 @@ T = TypeVar("T")
 ONTOLOGY_GRAPH = URIRef("https://w3id.org/kgservice/ns")
 
 
+class ForkGate:
+    """Reads in this process share the gate; forking a query worker takes it alone.
+
+    A forked worker inherits the store's memory, locks included: a fork taken while
+    another thread was inside Oxigraph (holding, say, a block-cache mutex) leaves that
+    mutex locked forever in the child, whose next read then hangs. So a fork waits until
+    no in-process read is running, and new reads wait for the fork (a few milliseconds).
+    Re-entrant per thread, so a read inside a read never waits for a pending fork.
+    """
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._readers = 0
+        self._forking = False
+        self._depth = threading.local()
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[None]:
+        depth = getattr(self._depth, "value", 0)
+        if depth == 0:
+            with self._cond:
+                while self._forking:
+                    self._cond.wait()
+                self._readers += 1
+        self._depth.value = depth + 1
+        try:
+            yield
+        finally:
+            self._depth.value = depth
+            if depth == 0:
+                with self._cond:
+                    self._readers -= 1
+                    self._cond.notify_all()
+
+    @contextlib.contextmanager
+    def forking(self) -> Iterator[None]:
+        with self._cond:
+            while self._forking:
+                self._cond.wait()
+            self._forking = True
+            while self._readers:
+                self._cond.wait()
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._forking = False
+                self._cond.notify_all()
+
+
 class GraphStore:
     """A dataset of article graphs: on disk, queried by Oxigraph; or on a SPARQL server (:mod:`kgservice.remote`)."""
 
@@ -55,6 +105,7 @@ class GraphStore:
         self.generation = 0  # bumped by every write; query workers forked before a write are retired
         self._memo: dict[str, tuple[int, Any]] = {}
         self._write_lock = threading.RLock()
+        self.gate = ForkGate()
         bind_prefixes(self.dataset)
 
     def close(self) -> None:
@@ -99,7 +150,8 @@ class GraphStore:
             options["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
         if named_graphs:
             options["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
-        return _to_rdflib(self._evaluate(sparql, options, bindings), max_rows)
+        with self.gate.reading():
+            return _to_rdflib(self._evaluate(sparql, options, bindings), max_rows)
 
     def _evaluate(self, sparql: str, options: dict[str, object], bindings: Mapping[str, Node] | None) -> object:
         """Oxigraph's answer, with ``bindings`` substituted; a parse error as :class:`QuerySyntaxError`."""
@@ -134,33 +186,38 @@ class GraphStore:
         The fast path for the service's own queries: no rdflib terms are built. The default
         graph is the union of all graphs.
         """
-        solutions = self._evaluate(sparql, {"use_default_graph_as_union": True}, bindings)
-        if not isinstance(solutions, ox.QuerySolutions):
-            raise QuerySyntaxError("rows() needs a SELECT query")
-        names = [v.value for v in solutions.variables]
-        return [
-            {name: term.value for name, term in zip(names, solution, strict=False) if term is not None}  # type: ignore[union-attr]
-            for solution in solutions
-        ]
+        with self.gate.reading():
+            solutions = self._evaluate(sparql, {"use_default_graph_as_union": True}, bindings)
+            if not isinstance(solutions, ox.QuerySolutions):
+                raise QuerySyntaxError("rows() needs a SELECT query")
+            names = [v.value for v in solutions.variables]
+            return [
+                {name: term.value for name, term in zip(names, solution, strict=False) if term is not None}  # type: ignore[union-attr]
+                for solution in solutions
+            ]
 
     def graph(self, name: URIRef) -> Graph:
         """A copy of one named graph."""
         graph = Graph(identifier=name)
         bind_prefixes(graph)
-        for quad in self._inner.quads_for_pattern(None, None, None, ox.NamedNode(str(name))):
-            graph.add((from_ox(quad.subject), from_ox(quad.predicate), from_ox(quad.object)))
+        with self.gate.reading():
+            for quad in self._inner.quads_for_pattern(None, None, None, ox.NamedNode(str(name))):
+                graph.add((from_ox(quad.subject), from_ox(quad.predicate), from_ox(quad.object)))
         return graph
 
     def has_graph(self, name: URIRef) -> bool:
         """Whether a named graph with at least one triple exists."""
-        return self._inner.contains_named_graph(ox.NamedNode(str(name)))
+        with self.gate.reading():
+            return self._inner.contains_named_graph(ox.NamedNode(str(name)))
 
     def graph_names(self) -> list[URIRef]:
         """Every named graph, sorted."""
-        return sorted(URIRef(g.value) for g in self._inner.named_graphs() if isinstance(g, ox.NamedNode))
+        with self.gate.reading():
+            return sorted(URIRef(g.value) for g in self._inner.named_graphs() if isinstance(g, ox.NamedNode))
 
     def __len__(self) -> int:
-        return len(self._inner)
+        with self.gate.reading():
+            return len(self._inner)
 
     def quads(
         self,
@@ -175,12 +232,14 @@ class GraphStore:
         every term. With only ``graph`` given (or nothing), quads come grouped by graph, then
         by subject; with only ``predicate``, by object, then subject.
         """
-        return cast(Iterator[ox.Quad], self._inner.quads_for_pattern(subject, predicate, obj, graph))  # type: ignore[arg-type]
+        with self.gate.reading():  # held while the caller iterates
+            yield from cast(Iterator[ox.Quad], self._inner.quads_for_pattern(subject, predicate, obj, graph))  # type: ignore[arg-type]
 
     def dump_to(self, output: IO[bytes], rdf_format: ox.RdfFormat, graph: str | None = None, **options: Any) -> None:
         """Write the whole dataset (a dataset format) or one named graph with Oxigraph's own writer."""
         from_graph = ox.NamedNode(graph) if graph is not None else None
-        self._inner.dump(output, rdf_format, from_graph=from_graph, **options)
+        with self.gate.reading():
+            self._inner.dump(output, rdf_format, from_graph=from_graph, **options)
 
     # -- writing -------------------------------------------------------------------------
 

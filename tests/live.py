@@ -58,6 +58,8 @@ def serve(store: Path, log: Path, threads: int = 4, **env: str) -> Iterator[str]
         "gthread",
         "--bind",
         f"127.0.0.1:{port}",
+        "--access-logfile",
+        "-",
         "kgservice.web.wsgi:app",
     ]
     with log.open("wb") as out:

@@ -144,6 +144,8 @@ def render_error(status: int, title: str, message: str, headers: dict[str, str] 
 
 
 def _kg_error(exc: KGError) -> Any:
+    if exc.status >= 500:  # the service's side (a time limit, the store): operators want to see these
+        log.warning("%s %s answered %d: %s", request.method, request.path, exc.status, exc.message)
     return render_error(exc.status, type(exc).__name__, exc.message)
 
 
