@@ -13,6 +13,8 @@ Run: ``make bench`` (or ``.venv/bin/python benchmarks/run.py``).
   timeline query on the same store (see ``timeline_http.py``).
 - dumps: ``/export`` of the 1M-triple store in every format vs. Oxigraph's own dump in
   process (see ``export_http.py``).
+- scale: extraction vs. raw ``nlp.pipe``, store writes vs. pyoxigraph's ``bulk_load`` on
+  a synthetic news corpus, and peak memory per million triples (see ``scale.py``).
 """
 
 from __future__ import annotations
@@ -101,12 +103,14 @@ def main() -> None:
         store.close()
 
     import export_http
+    import scale
     import sparql_http
     import timeline_http
 
     sparql_http.main([])
     timeline_http.main([])
     export_http.main([])
+    scale.main([])
 
 
 if __name__ == "__main__":
