@@ -14,11 +14,14 @@ Run: ``make bench`` (or ``.venv/bin/python benchmarks/run.py``).
 - dumps: ``/export`` of the 1M-triple store in every format vs. Oxigraph's own dump in
   process (see ``export_http.py``).
 - scale: extraction vs. raw ``nlp.pipe``, store writes vs. pyoxigraph's ``bulk_load`` on
-  a synthetic news corpus, and peak memory per million triples (see ``scale.py``).
+  a synthetic news corpus, and peak memory per million triples (see ``scale.py``).;
+- load: 60 s of readers on ``/timeline`` and ``/sparql`` (wrk) while articles are ingested
+  through ``/api/articles``: 5xx answers, lost articles, p99 latency (see ``load.py``).
 """
 
 from __future__ import annotations
 
+import shutil
 import sys
 import tempfile
 import time
@@ -103,6 +106,7 @@ def main() -> None:
         store.close()
 
     import export_http
+    import load
     import scale
     import sparql_http
     import timeline_http
@@ -111,6 +115,10 @@ def main() -> None:
     timeline_http.main([])
     export_http.main([])
     scale.main([])
+    if shutil.which("wrk"):
+        load.main([])
+    else:
+        print("load test skipped: wrk is missing (apt-get install wrk)")
 
 
 if __name__ == "__main__":
