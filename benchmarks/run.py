@@ -14,7 +14,7 @@ Run: ``make bench`` (or ``.venv/bin/python benchmarks/run.py``).
 - dumps: ``/export`` of the 1M-triple store in every format vs. Oxigraph's own dump in
   process (see ``export_http.py``).
 - scale: extraction vs. raw ``nlp.pipe``, store writes vs. pyoxigraph's ``bulk_load`` on
-  a synthetic news corpus, and peak memory per million triples (see ``scale.py``).;
+  a synthetic news corpus, and peak memory per million triples (see ``scale.py``);
 - load: 60 s of readers on ``/timeline`` and ``/sparql`` (wrk) while articles are ingested
   through ``/api/articles``: 5xx answers, lost articles, p99 latency (see ``load.py``).
 """
