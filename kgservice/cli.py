@@ -85,9 +85,23 @@ def _read_all(paths: tuple[Path, ...], overrides: dict[str, Any]) -> Iterator[tu
 @click.option("--title", help="Title, for a single article.")
 @click.option("--url", help="URL of the article.")
 @click.option("--replace", is_flag=True, help="Replace articles already stored with other content.")
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=0),
+    default=1,
+    show_default=True,
+    help="Worker processes for extraction (0: one per CPU); the store is written by this process.",
+)
 @click.pass_obj
 def ingest(
-    obj: _Context, paths: tuple[Path, ...], published: str | None, title: str | None, url: str | None, replace: bool
+    obj: _Context,
+    paths: tuple[Path, ...],
+    published: str | None,
+    title: str | None,
+    url: str | None,
+    replace: bool,
+    jobs: int,
 ) -> None:
     """Extract and store articles (.txt, .html, .json, .jsonl), or restore dumps (.trig, .nq, .gz): files or folders."""
     from kgservice.restore import dump_format_of, find_dumps
@@ -97,7 +111,7 @@ def ingest(
     inputs = list(_read_all(tuple(p for p in paths if not dump_format_of(p)), overrides))
     failed = _restore(obj, dumps) if dumps else False
     if inputs or not dumps:  # dumps alone: no article summary (and the restored ontology graph stays)
-        failed = _ingest_articles(obj, inputs, replace) or failed
+        failed = _ingest_articles(obj, inputs, replace, jobs) or failed
     if failed:
         sys.exit(1)
 
@@ -109,11 +123,13 @@ def _restore(obj: _Context, dumps: list[Path]) -> bool:
     return _report(lambda: restore_all(obj.store(), dumps))
 
 
-def _ingest_articles(obj: _Context, inputs: list[tuple[Path, Any]], replace: bool) -> bool:
+def _ingest_articles(obj: _Context, inputs: list[tuple[Path, Any]], replace: bool, jobs: int) -> bool:
     """Ingest read article files; print the summary line; whether any failed."""
+    from kgservice.bulk import resolve_jobs
     from kgservice.terminal import ingest_with_progress
 
-    return _report(lambda: ingest_with_progress(obj.store(), obj.settings, inputs, replace))
+    workers = resolve_jobs(jobs)
+    return _report(lambda: ingest_with_progress(obj.store(), obj.settings, inputs, replace, workers))
 
 
 def _report(run: Callable[[], Any]) -> bool:

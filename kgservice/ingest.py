@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import cached_property
+from importlib import metadata
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rdflib import Graph, URIRef
+import pyoxigraph as ox
+from rdflib import Graph, Literal, URIRef
 
+from kgservice import __version__
 from kgservice.errors import InputError
 from kgservice.extract.records import ArticleInput, Extraction
 from kgservice.graph.iris import Minter
 from kgservice.graph.mapping import article_graph
-from kgservice.graph.namespaces import PROV
+from kgservice.graph.namespaces import KG, PROV
 from kgservice.resolve import resolve
 from kgservice.resources import ontology_graph
 from kgservice.settings import Settings
@@ -62,9 +69,29 @@ class Ingester:
         for extraction in self.extractor.extract_many(articles):
             yield self.store_extraction(extraction, replace)
 
+    @cached_property
+    def extraction_key(self) -> str:
+        """What besides the article decides its graph: kgservice's version and the model's name and version."""
+        return (
+            f"kgservice {__version__}; {self.settings.spacy_model} {model_package_version(self.settings.spacy_model)}"
+        )
+
+    def content_hash(self, article: ArticleInput) -> str:
+        """The article's :func:`content_hash` under this ingester's software and model."""
+        return content_hash(article, self.extraction_key)
+
+    def is_stored(self, article: ArticleInput) -> bool:
+        """Whether the article's graph is stored with the same content hash (so extracting it again is pointless)."""
+        name = ox.NamedNode(str(self.minter.article(article.id)))
+        found = self.store.quads(name, ox.NamedNode(str(KG.contentHash)), ox.Literal(self.content_hash(article)), name)
+        return next(iter(found), None) is not None
+
     def graph_for(self, extraction: Extraction) -> Graph:
-        """The article's named graph, with IRIs resolved against the store."""
-        return article_graph(extraction, self.minter, resolve(extraction, self.store, self.minter))
+        """The article's named graph, with IRIs resolved against the store, and its content hash."""
+        graph = article_graph(extraction, self.minter, resolve(extraction, self.store, self.minter))
+        article = self.minter.article(extraction.article.id)
+        graph.add((article, KG.contentHash, Literal(self.content_hash(extraction.article))))
+        return graph
 
     def store_extraction(self, extraction: Extraction, replace: bool = True) -> IngestResult:
         """Write the article's graph unless the same graph is already stored."""
@@ -82,6 +109,38 @@ class Ingester:
         return IngestResult(
             name, outcome, len(graph), len(extraction.actors), len(extraction.events), len(extraction.assertions)
         )
+
+
+def content_hash(article: ArticleInput, extraction_key: str) -> str:
+    """SHA-256 (hex) of the article's text and every field that shapes its graph, with the extractor's version.
+
+    The text is hashed as read: readers have already normalised it (line endings, page
+    residue), and any further change would change the graph's offsets.
+    """
+    fields = {
+        "id": article.id,
+        "text": article.text,
+        "title": article.title,
+        "published": article.published.isoformat() if article.published else None,
+        "url": article.url,
+        "author": article.author,
+        "genre": article.genre,
+        "extractor": extraction_key,
+    }
+    return hashlib.sha256(json.dumps(fields, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
+
+
+def model_package_version(model: str) -> str:
+    """The installed spaCy pipeline's version, read without importing spaCy (a path: its meta.json)."""
+    try:
+        return metadata.version(model)
+    except (metadata.PackageNotFoundError, ValueError):
+        pass
+    meta = Path(model) / "meta.json"
+    try:
+        return str(json.loads(meta.read_text(encoding="utf-8")).get("version", "unknown"))
+    except (OSError, ValueError):
+        return "unknown"
 
 
 def _same_content(stored: Graph, new: Graph) -> bool:

@@ -10,8 +10,18 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
+from rich.text import Text
 
 from kgservice.errors import KGError
 
@@ -22,33 +32,74 @@ class IngestSummary:
 
     outcomes: dict[str, int] = field(default_factory=lambda: {"added": 0, "replaced": 0, "unchanged": 0})
     triples: int = 0
+    skipped: int = 0  # already stored with the same content hash: not extracted again
     failures: list[tuple[Path, str]] = field(default_factory=list)
 
     def line(self) -> str:
         """One summary line."""
         done = sum(self.outcomes.values())
         parts = ", ".join(f"{n} {k}" for k, n in self.outcomes.items())
+        skipped = f", {self.skipped} skipped (already stored)" if self.skipped else ""
         return (
-            f"ingested {done} article{'s' * (done != 1)} ({parts}), {len(self.failures)} failed; {self.triples} triples"
+            f"ingested {done} article{'s' * (done != 1)} ({parts}){skipped}, {len(self.failures)} failed; "
+            f"{self.triples} triples"
         )
 
 
-def ingest_with_progress(store: Any, settings: Any, inputs: Iterable[tuple[Path, Any]], replace: bool) -> IngestSummary:
-    """Ingest (file, articles-or-error) pairs with a progress bar on stderr."""
+class RateColumn(ProgressColumn):
+    """Articles per second."""
+
+    def render(self, task: Task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text("" if speed is None else f"{speed:.1f} articles/s", style="progress.data.speed")
+
+
+def ingest_with_progress(
+    store: Any, settings: Any, inputs: Iterable[tuple[Path, Any]], replace: bool, jobs: int = 1
+) -> IngestSummary:
+    """Ingest (file, articles-or-error) pairs with a progress bar on stderr.
+
+    Articles already stored with the same content hash are skipped without extracting
+    them. The rest are extracted (in ``jobs`` worker processes when ``jobs`` > 1) and
+    resolved, mapped and written here, one at a time and in input order.
+    """
+    from kgservice.bulk import parallel_extractions, serial_extractions
     from kgservice.ingest import Ingester
 
     items = list(inputs)
     summary = IngestSummary()
     ingester = Ingester(store, settings)
     console = Console(stderr=True)
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        RateColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+    )
+    total = sum(1 if isinstance(articles, str) else len(articles) for _, articles in items)
     with Progress(*columns, console=console, transient=not console.is_terminal) as progress:
-        task = progress.add_task("ingesting", total=len(items))
+        task = progress.add_task("ingesting", total=total)
+        todo: list[tuple[Path, Any]] = []
         for path, articles in items:
             if isinstance(articles, str):
                 summary.failures.append((path, articles))
-            else:
-                _ingest_file(ingester, path, articles, replace, summary)
+                progress.advance(task)
+                continue
+            for article in articles:
+                if ingester.is_stored(article):
+                    summary.skipped += 1
+                    progress.advance(task)
+                else:
+                    todo.append((path, article))
+        pending = [article for _, article in todo]
+        if jobs > 1 and len(pending) > 1:
+            extractions = parallel_extractions(pending, settings.spacy_model, jobs)
+        else:
+            extractions = serial_extractions(pending, lambda: ingester.extractor)
+        for (path, _), extraction in zip(todo, extractions, strict=True):
+            _store(ingester, path, extraction, replace, summary)
             progress.advance(task)
     if summary.outcomes["added"] or summary.outcomes["replaced"]:
         from kgservice.links import refresh_links
@@ -57,15 +108,14 @@ def ingest_with_progress(store: Any, settings: Any, inputs: Iterable[tuple[Path,
     return summary
 
 
-def _ingest_file(ingester: Any, path: Path, articles: list[Any], replace: bool, summary: IngestSummary) -> None:
-    for article in articles:
-        try:
-            result = ingester.ingest(article, replace)
-        except KGError as exc:
-            summary.failures.append((path, exc.message))
-            continue
-        summary.outcomes[result.outcome] += 1
-        summary.triples += result.triples
+def _store(ingester: Any, path: Path, extraction: Any, replace: bool, summary: IngestSummary) -> None:
+    try:
+        result = ingester.store_extraction(extraction, replace)
+    except KGError as exc:
+        summary.failures.append((path, exc.message))
+        return
+    summary.outcomes[result.outcome] += 1
+    summary.triples += result.triples
 
 
 def print_answer(answer: Any, fmt: str) -> None:

@@ -41,7 +41,7 @@ def test_ingest_seeds_twice_changes_nothing(env, seeds):
     before = quads(env)
     second = run(env, "ingest", str(seeds))
     assert second.exit_code == 0
-    assert "2 unchanged" in second.stdout
+    assert "2 skipped (already stored)" in second.stdout
     assert quads(env) == before
 
 

@@ -69,6 +69,7 @@ DATATYPE_PROPERTIES = {
     KG.role,
     KG.softwareVersion,
     KG.modelName,
+    KG.contentHash,
     KG.modelVersion,
 }
 STATUSES = {

@@ -115,6 +115,11 @@ class KG(DefinedNamespace):
     cameoCode: URIRef
     #: What was claimed, as it appears in the article's text.
     content: URIRef
+    #: A SHA-256 digest (hex) of what the article's graph was made from: its
+    #: normalised text, the metadata that shapes the graph, and the software and
+    #: model versions. A bulk ingest skips an article whose stored graph carries the
+    #: same digest, without extracting it again.
+    contentHash: URIRef
     #: The reporting verb or phrase that introduces the claim, as written: said,
     #: explained, called, according to.
     cue: URIRef
