@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # The browser tests (tests/test_browser.py) drive Debian's Chromium; nothing is downloaded at run time.
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: install chromium raptor run test lint bench eval clean
+.PHONY: install chromium raptor virtuoso run test lint bench eval clean
 
 $(STAMP): pyproject.toml requirements/model.txt
 	$(PYTHON) -m venv $(VENV)
@@ -38,11 +38,22 @@ raptor:
 	fi
 	@command -v rapper >/dev/null 2>&1 || echo "rapper is missing (not root, or no apt-get): the rapper checks of tests/test_export.py are skipped, and fail under CI"
 
+# Debian's Virtuoso, one of the SPARQL servers the remote-store tests start on loopback.
+virtuoso:
+	@if ! command -v virtuoso-t >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+		echo "Installing Debian's virtuoso-opensource for the remote-store tests"; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get install -y -qq --no-install-recommends virtuoso-opensource >/dev/null 2>&1 \
+			|| { apt-get update -qq && apt-get install -y -qq --no-install-recommends virtuoso-opensource >/dev/null; } \
+			|| echo "apt-get could not install virtuoso-opensource"; \
+	fi
+	@command -v virtuoso-t >/dev/null 2>&1 || echo "virtuoso-t is missing (not root, or no apt-get): the Virtuoso runs of tests/test_remote_store.py are skipped, and fail under CI"
+
 run: install
 	$(BIN)/kgservice ingest seeds/
 	$(BIN)/kgservice serve
 
-test: install chromium raptor
+test: install chromium raptor virtuoso
 	$(BIN)/python -m pytest
 
 lint: install

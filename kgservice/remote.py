@@ -22,6 +22,8 @@ a server's 400 is a ``SyntaxError`` (as pyoxigraph reports one), anything else a
 
 from __future__ import annotations
 
+import json
+import re
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -31,9 +33,10 @@ from typing import IO, Any
 import pyoxigraph as ox
 
 from kgservice.errors import StoreError
+from kgservice.sparqltext import operation
 
 RESULTS_JSON = "application/sparql-results+json"
-NTRIPLES = "application/n-triples"
+ACCEPT = f"{RESULTS_JSON}, application/n-triples;q=0.9"
 
 
 def endpoints(location: str) -> tuple[str, str]:
@@ -78,11 +81,11 @@ class RemoteStore:
         form: list[tuple[str, str]] = [("query", text)]
         form += [("default-graph-uri", g.value) for g in _list(default_graph) if isinstance(g, ox.NamedNode)]
         form += [("named-graph-uri", g.value) for g in _list(named_graphs)]
-        body, kind = self._post(
-            self.query_url, urllib.parse.urlencode(form).encode(), "application/x-www-form-urlencoded"
-        )
+        data = urllib.parse.urlencode(form).encode()
+        body, kind = self._post(self.query_url, data, "application/x-www-form-urlencoded", ACCEPT)
         if kind.startswith(RESULTS_JSON) or kind.startswith("application/json"):
-            return ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
+            results = ox.parse_query_results(_plain_bnodes(body), format=ox.QueryResultsFormat.JSON)
+            return _boolean(results) if operation(sparql) == "ASK" else results
         triples = ox.parse(body, format=_rdf_format(kind))
         return [ox.Triple(q.subject, q.predicate, q.object) for q in triples]
 
@@ -130,12 +133,8 @@ class RemoteStore:
 
     # -- HTTP ----------------------------------------------------------------------------
 
-    def _post(self, url: str, data: bytes, content_type: str) -> tuple[bytes, str]:
-        request = urllib.request.Request(
-            url,
-            data=data,
-            headers={"Content-Type": content_type, "Accept": f"{RESULTS_JSON}, {NTRIPLES};q=0.9"},
-        )
+    def _post(self, url: str, data: bytes, content_type: str, accept: str = ACCEPT) -> tuple[bytes, str]:
+        request = urllib.request.Request(url, data=data, headers={"Content-Type": content_type, "Accept": accept})
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
                 return response.read(), response.headers.get("Content-Type", "")
@@ -164,6 +163,27 @@ def _with_values(sparql: str, substitutions: Mapping[ox.Variable, Any]) -> str:
         head, where, tail = sparql.partition("{")
         return f"{head}{{ VALUES ({names}) {{ ({terms}) }}{tail}"
     return f"{head}WHERE {{ VALUES ({names}) {{ ({terms}) }}{tail}"
+
+
+def _plain_bnodes(body: bytes) -> bytes:
+    """JSON results with blank node ids any parser takes (Virtuoso writes them as ``nodeID://b10005``)."""
+    if b'"bnode"' not in body:
+        return body
+    document = json.loads(body)
+    for row in document.get("results", {}).get("bindings", []):
+        for cell in row.values():
+            if cell.get("type") == "bnode":
+                cell["value"] = re.sub(r"[^A-Za-z0-9_]", "_", cell["value"])
+    return json.dumps(document).encode()
+
+
+def _boolean(results: Any) -> Any:
+    """An ASK answer as a boolean, also from a server that answers it as a one-row SELECT (Virtuoso)."""
+    if isinstance(results, ox.QueryBoolean):
+        return results
+    found = any(term is not None and term.value in {"1", "true"} for row in results for term in row)
+    document = f'<sparql xmlns="http://www.w3.org/2005/sparql-results#"><head/><boolean>{str(found).lower()}</boolean></sparql>'
+    return ox.parse_query_results(document.encode(), format=ox.QueryResultsFormat.XML)
 
 
 def _rdf_format(content_type: str) -> ox.RdfFormat:

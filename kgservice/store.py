@@ -271,10 +271,12 @@ class GraphStore:
 
     def _replace(self, target: str | None, ntriples: str) -> None:
         """``DROP`` then ``INSERT DATA`` as one update: readers see the old graph or the new one."""
+        # a server may refuse blank nodes in INSERT DATA (Virtuoso does): a template with no WHERE takes them
+        insert, where = ("INSERT", " WHERE {}") if self.shared else ("INSERT DATA", "")
         if target is None:
-            update = f"DROP SILENT DEFAULT ;\nINSERT DATA {{\n{ntriples}\n}}"
+            update = f"DROP SILENT DEFAULT ;\n{insert} {{\n{ntriples}\n}}{where}"
         else:
-            update = f"DROP SILENT GRAPH {target} ;\nINSERT DATA {{ GRAPH {target} {{\n{ntriples}\n}} }}"
+            update = f"DROP SILENT GRAPH {target} ;\n{insert} {{ GRAPH {target} {{\n{ntriples}\n}} }}{where}"
         with self.writing():
             try:
                 self._inner.update(update)

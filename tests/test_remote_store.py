@@ -1,13 +1,18 @@
-"""The store on a real Oxigraph server (``KG_STORE=sparql+http://…``): ingest, the timeline, the
+"""The store on real SPARQL servers (``KG_STORE=sparql+http://…``): ingest, the timeline, the
 endpoint, exports and ingest while serving, the same as on the embedded store.
 
-The server is the ``oxigraph`` PyPI package's binary, started here on 127.0.0.1 with
-``--union-default-graph`` (the contract of the remote backend: see ``kgservice/remote.py``).
+Each test runs twice: on the ``oxigraph`` PyPI package's server, started here on 127.0.0.1
+with ``--union-default-graph`` (the contract of the remote backend: see
+``kgservice/remote.py``), and on Debian's Virtuoso (``virtuoso-opensource``, which ``make
+test`` installs as root), started here on loopback ports with SPARQL Update granted.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -27,6 +32,7 @@ from tests.live import free_port, serve
 from tests.test_web import build_seed_store
 
 OXIGRAPH = Path(sys.executable).parent / "oxigraph"
+VIRTUOSO, ISQL = "virtuoso-t", "isql-vt"
 TOKEN = "remote-token-31f"
 
 
@@ -34,28 +40,94 @@ def run(env: dict[str, str], *args: str):
     return CliRunner(mix_stderr=False).invoke(main, list(args), env=env, catch_exceptions=False)
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """An Oxigraph server on a fresh directory; its store URL for ``KG_STORE``."""
+VIRTUOSO_INI = """[Database]
+DatabaseFile = {dir}/virtuoso.db
+ErrorLogFile = {dir}/virtuoso.log
+LockFile = {dir}/virtuoso.lck
+TransactionFile = {dir}/virtuoso.trx
+xa_persistent_file = {dir}/virtuoso.pxa
+TempStorage = TempDatabase
+[TempDatabase]
+DatabaseFile = {dir}/virtuoso-temp.db
+TransactionFile = {dir}/virtuoso-temp.trx
+[Parameters]
+ServerPort = 127.0.0.1:{isql}
+DisableUnixSocket = 1
+DirsAllowed = ., {dir}
+NumberOfBuffers = 10000
+MaxDirtyBuffers = 6000
+[HTTPServer]
+ServerPort = 127.0.0.1:{http}
+ServerRoot = {dir}
+ServerThreads = 10
+[SPARQL]
+ResultSetMaxRows = 1000000
+MaxQueryExecutionTime = 60
+"""
+
+
+def wait_for_port(port: int, process: subprocess.Popen, what: str) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            assert process.poll() is None, f"{what} exited"
+            time.sleep(0.2)
+    raise AssertionError(f"{what} did not listen on {port}")
+
+
+@contextlib.contextmanager
+def oxigraph_server(folder: Path) -> Iterator[str]:
     port = free_port()
-    folder = tmp_path_factory.mktemp("oxigraph")
     command = [str(OXIGRAPH), "serve", "--location", str(folder / "db"), "--bind", f"127.0.0.1:{port}"]
-    log = (folder / "server.log").open("wb")
-    process = subprocess.Popen([*command, "--union-default-graph"], stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
+    with (folder / "server.log").open("wb") as log:
+        process = subprocess.Popen([*command, "--union-default-graph"], stdout=log, stderr=subprocess.STDOUT)
+        try:
+            wait_for_port(port, process, "oxigraph serve")
+            yield f"sparql+http://127.0.0.1:{port}/query"
+        finally:
+            process.terminate()
+            process.wait(timeout=20)
+
+
+@contextlib.contextmanager
+def virtuoso_server(folder: Path) -> Iterator[str]:
+    """Debian's Virtuoso on loopback ports, with SPARQL Update granted (a test instance only)."""
+    isql, http = free_port(), free_port()
+    ini = folder / "virtuoso.ini"
+    ini.write_text(VIRTUOSO_INI.format(dir=folder, isql=isql, http=http))
+    with (folder / "server.log").open("wb") as log:
+        process = subprocess.Popen(
+            [VIRTUOSO, "+foreground", "+configfile", str(ini)], cwd=folder, stdout=log, stderr=subprocess.STDOUT
+        )
+        try:
+            wait_for_port(http, process, "virtuoso-t")
+            grant = 'GRANT SPARQL_UPDATE TO "SPARQL";'
+            subprocess.run([ISQL, f"127.0.0.1:{isql}", "dba", "dba", f"exec={grant}"], check=True, capture_output=True)
+            yield f"sparql+http://127.0.0.1:{http}/sparql"
+        finally:
+            process.terminate()
             try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                assert process.poll() is None, "oxigraph serve exited"
-                time.sleep(0.1)
-        yield f"sparql+http://127.0.0.1:{port}/query"
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
-        log.close()
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+SERVERS = {"oxigraph": oxigraph_server, "virtuoso": virtuoso_server}
+
+
+@pytest.fixture(scope="module", params=sorted(SERVERS))
+def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A SPARQL server on a fresh directory, started for these tests; its store URL for ``KG_STORE``."""
+    if request.param == "virtuoso" and not shutil.which(VIRTUOSO):
+        if os.environ.get("CI"):
+            pytest.fail("virtuoso-t is missing: `make test` installs Debian's virtuoso-opensource as root")
+        pytest.skip("virtuoso-t is missing (Debian's virtuoso-opensource)")
+    with SERVERS[request.param](tmp_path_factory.mktemp(request.param)) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
