@@ -38,6 +38,16 @@ def wait_healthy(url: str, server: subprocess.Popen, timeout: float = 30.0) -> d
     raise AssertionError(f"{url} did not answer within {timeout} s")
 
 
+def stop(process: subprocess.Popen, grace: float = 30.0) -> None:
+    """Terminate a server process; kill it if it has not exited after ``grace`` seconds."""
+    process.terminate()
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 @contextlib.contextmanager
 def serve(store: Path, log: Path, threads: int = 4, **env: str) -> Iterator[str]:
     """Run ``kgservice.web.wsgi:app`` under gunicorn on ``store``; yield its base URL.
@@ -69,9 +79,4 @@ def serve(store: Path, log: Path, threads: int = 4, **env: str) -> Iterator[str]
             assert health["status"] == "ok", health
             yield f"http://127.0.0.1:{port}"
         finally:
-            server.terminate()
-            try:
-                server.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+            stop(server)

@@ -28,7 +28,7 @@ from click.testing import CliRunner
 from kgservice.cli import main
 from kgservice.store import GraphStore
 from kgservice.timeline import timeline_events
-from tests.live import free_port, serve
+from tests.live import free_port, serve, stop
 from tests.test_web import build_seed_store
 
 OXIGRAPH = Path(sys.executable).parent / "oxigraph"
@@ -88,8 +88,7 @@ def oxigraph_server(folder: Path) -> Iterator[str]:
             wait_for_port(port, process, "oxigraph serve")
             yield f"sparql+http://127.0.0.1:{port}/query"
         finally:
-            process.terminate()
-            process.wait(timeout=20)
+            stop(process)
 
 
 @contextlib.contextmanager
@@ -108,12 +107,7 @@ def virtuoso_server(folder: Path) -> Iterator[str]:
             subprocess.run([ISQL, f"127.0.0.1:{isql}", "dba", "dba", f"exec={grant}"], check=True, capture_output=True)
             yield f"sparql+http://127.0.0.1:{http}/sparql"
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop(process)
 
 
 SERVERS = {"oxigraph": oxigraph_server, "virtuoso": virtuoso_server}
