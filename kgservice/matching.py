@@ -8,7 +8,7 @@ types, property values) is answered from the index:
 - names are compared after :func:`normalise` (case, accents, apostrophes, dots, hyphens
   and other punctuation), with rapidfuzz's ``WRatio`` (0–100): an exact match after
   normalisation scores 100, a reordered or slightly misspelt name a little less, a name
-  found inside a longer one ("Trump" in "Meeting with Trump") 90 at most;
+  found inside a longer one ("Lovelace" in "Meeting with Lovelace") 90 at most;
   an other name (``skos:altLabel``) counts ``ALT_WEIGHT`` of a label;
 - wanted types filter the candidates (``type_strict`` "any" or "all"), or, with "should",
   lower the score of the others by ``TYPE_PENALTY``;
@@ -122,7 +122,7 @@ _NOT_WORD = re.compile(r"[\W_]+")  # hyphens, dashes, punctuation, spaces → on
 def normalise(text: str) -> str:
     """``text`` for comparison: accents dropped, case folded, punctuation and hyphens as spaces.
 
-    "Kim Jong-un" and "KIM JONG UN" both give "kim jong un"; "Müller" gives "muller".
+    "Jean-Paul Sartre" and "JEAN PAUL SARTRE" both give "jean paul sartre"; "Müller" gives "muller".
     """
     decomposed = unicodedata.normalize("NFKD", text)
     bare = unicodedata.normalize("NFC", "".join(c for c in decomposed if not unicodedata.combining(c)))

@@ -1,8 +1,8 @@
 """Resolve: which extracted actors and events denote things already in the store.
 
 Actors: the IRI comes from the canonical name's slug, so "Angela Merkel" in two articles is
-one actor; a one-word name ("Trump") that is the surname or family name of exactly one
-stored person ("Donald Trump") takes that person's IRI.
+one actor; a one-word name ("Lovelace") that is the surname or family name of exactly one
+stored person ("Ada Lovelace") takes that person's IRI.
 
 Events: an event with participants and a date to the day is keyed by its class, date and
 sorted participant IRIs, so a statement or a meeting on a given day reported by two

@@ -50,7 +50,7 @@ def context_url(base_uri: str) -> str:
 
 
 def instance_prefixes(base_uri: str) -> dict[str, str]:
-    """Prefixes for this instance's own IRIs (``actor:donald-trump``), which depend on ``KG_BASE_URI``."""
+    """Prefixes for this instance's own IRIs (``actor:ada-lovelace``), which depend on ``KG_BASE_URI``."""
     return {kind: f"{base_uri}id/{kind}/" for kind in ("article", "actor", "event", "assertion", "run")}
 
 

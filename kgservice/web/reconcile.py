@@ -152,7 +152,7 @@ def _parse_batch(raw: str) -> dict[str, NameQuery]:
     """``queries=``: a JSON object of named queries (0.2)."""
     data = _load_json(raw, "queries")
     if not isinstance(data, dict):
-        raise InputError('`queries` must be a JSON object of named queries, e.g. {"q0": {"query": "Kim Jong Un"}}')
+        raise InputError('`queries` must be a JSON object of named queries, e.g. {"q0": {"query": "Ada Lovelace"}}')
     _check_count(len(data))
     return {str(key): _parse_query(str(key), value) for key, value in data.items()}
 
