@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -30,3 +33,21 @@ def extractor():
 def client(app):
     """A test client of the module's ``app`` fixture (each web test module builds its own app and store)."""
     return app.test_client()
+
+
+@contextlib.contextmanager
+def running_app(location: object, **settings: object) -> Iterator[Any]:
+    """The web app on the store at ``location`` (settings as ``KG_*`` keywords); its store closed after."""
+    from kgservice.web import create_app
+
+    application = create_app({"KG_STORE": str(location), **settings})
+    try:
+        yield application
+    finally:
+        application.extensions["kgstore"].close()
+
+
+@pytest.fixture()
+def store(app):
+    """The open store of the module's ``app``."""
+    return app.extensions["kgstore"].get()

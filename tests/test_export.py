@@ -36,7 +36,7 @@ from kgservice.graph.jsonld import Compactor, context_document, context_url, ins
 from kgservice.resources import load_query
 from kgservice.settings import load_settings
 from kgservice.store import ONTOLOGY_GRAPH, GraphStore, from_ox
-from kgservice.web import create_app
+from tests.conftest import running_app
 from tests.live import free_port, serve
 from tests.test_web import build_seed_store
 
@@ -65,14 +65,8 @@ def seed_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def app(seed_copy: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     location = tmp_path_factory.mktemp("exportweb") / "kg"
     shutil.copytree(seed_copy, location)
-    application = create_app({"KG_STORE": str(location)})
-    yield application
-    application.extensions["kgstore"].close()
-
-
-@pytest.fixture()
-def store(app: Flask) -> GraphStore:
-    return app.extensions["kgstore"].get()
+    with running_app(location) as application:
+        yield application
 
 
 @pytest.fixture(scope="session")

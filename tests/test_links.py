@@ -99,14 +99,11 @@ def test_a_bad_alignment_file_is_a_clear_error(tmp_path: Path, seeds: Path) -> N
 
 
 def test_the_links_graph_dereferences(ingested: dict[str, str]) -> None:
-    from kgservice.web import create_app
+    from tests.conftest import running_app
 
-    app = create_app({"KG_STORE": ingested["KG_STORE"]})
-    try:
+    with running_app(ingested["KG_STORE"]) as app:
         page = app.test_client().get("/id/links/geonames", headers={"Accept": "text/turtle"})
         assert page.status_code == 200 and b"prov:wasGeneratedBy" in page.data
-    finally:
-        app.extensions["kgstore"].close()
 
 
 def test_reconciliation_links_from_a_second_instance(tmp_path: Path, seeds: Path) -> None:

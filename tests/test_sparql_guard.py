@@ -22,7 +22,7 @@ from rdflib.query import Result
 from kgservice.errors import QuerySyntaxError
 from kgservice.guard import QueryGuard, QueryRequest, QueryTimeout
 from kgservice.store import GraphStore
-from kgservice.web import create_app
+from tests.conftest import running_app
 from tests.live import serve
 from tests.test_web import build_seed_store
 
@@ -139,9 +139,8 @@ def test_a_worker_that_dies_is_an_error_not_a_hang(store: GraphStore) -> None:
 def app(store: GraphStore) -> Iterator[Flask]:
     location = store.location
     store.close()
-    application = create_app({"KG_STORE": location, "KG_API_TOKEN": TOKEN, "KG_MAX_QUERY_BYTES": 2000})
-    yield application
-    application.extensions["kgstore"].close()
+    with running_app(location, KG_API_TOKEN=TOKEN, KG_MAX_QUERY_BYTES=2000) as application:
+        yield application
 
 
 def update(client: FlaskClient, text: str, token: str | None = TOKEN, origin: str | None = None, **kwargs: object):
@@ -181,13 +180,10 @@ def test_update_needs_the_token_and_is_seen_by_the_next_query(client: FlaskClien
 def test_updates_are_off_without_a_server_token(store: GraphStore) -> None:
     location = store.location
     store.close()
-    application = create_app({"KG_STORE": location, "KG_API_TOKEN": ""})
-    try:
+    with running_app(location, KG_API_TOKEN="") as application:
         refused = update(application.test_client(), "CLEAR ALL", token="anything")
         assert refused.status_code == 403 and "KG_API_TOKEN" in refused.get_json()["message"]
         assert count(application.test_client()) > 0
-    finally:
-        application.extensions["kgstore"].close()
 
 
 def test_using_graph_uri_applies_to_the_update(client: FlaskClient) -> None:

@@ -20,7 +20,7 @@ from kgservice.export import FORMATS
 from kgservice.settings import load_settings
 from kgservice.store import GraphStore, iter_quads
 from kgservice.void import LINK_TARGETS, Publication, statistics, void_graph
-from kgservice.web import create_app
+from tests.conftest import running_app
 from tests.test_web import build_seed_store
 
 pytestmark = [
@@ -53,14 +53,8 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     build_seed_store(location)
     with GraphStore(str(location)) as store:
         store.update(LINKS)  # links into Wikidata (one twice) and GeoNames, none into DBpedia
-    application = create_app({"KG_STORE": str(location)})
-    yield application
-    application.extensions["kgstore"].close()
-
-
-@pytest.fixture()
-def store(app: Flask) -> GraphStore:
-    return app.extensions["kgstore"].get()
+    with running_app(location) as application:
+        yield application
 
 
 def description(client: FlaskClient, accept: str = "text/turtle", fmt: str = "turtle") -> Graph:

@@ -23,6 +23,7 @@ from kgservice.resources import all_queries
 from kgservice.settings import load_settings
 from kgservice.store import GraphStore
 from kgservice.web import create_app
+from tests.conftest import running_app
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -55,9 +56,8 @@ def build_seed_store(location: Path) -> None:
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     location = tmp_path_factory.mktemp("webstore") / "kg"
     build_seed_store(location)
-    application = create_app({"KG_STORE": str(location)})
-    yield application
-    application.extensions["kgstore"].close()
+    with running_app(location) as application:
+        yield application
 
 
 def timeline(client: FlaskClient, **params: str) -> list[dict]:
