@@ -26,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import dataclasses
+import fcntl
 import json
 import os
 import pickle
@@ -51,6 +52,7 @@ from kgservice.store import syntax_message
 HANDSHAKE = 10.0  # seconds a new worker has to report ready (generous: the machine may be busy)
 QUEUE_LIMIT = 30.0  # seconds a query may wait for a free worker before the answer is 503 "busy"
 MAX_SERVED = 1000  # queries a worker answers before it is replaced (bounds its private memory)
+ANSWER_PIPE_BYTES = 1 << 20  # a larger pipe: an answer of up to 1 MiB goes over in one write and one wake-up
 _HEADER = struct.Struct("!Q")
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 _js = encode_basestring  # a JSON string literal, non-ASCII kept as is (C-accelerated)
@@ -459,6 +461,8 @@ class QueryGuard:
     def _fork(self) -> _Worker:
         request_r, request_w = os.pipe()
         answer_r, answer_w = os.pipe()
+        with contextlib.suppress(OSError, AttributeError):  # Linux only, and capped by fs.pipe-max-size
+            fcntl.fcntl(answer_w, fcntl.F_SETPIPE_SZ, ANSWER_PIPE_BYTES)
         inner = self.store._inner  # type: ignore[attr-defined]
         with self._cond:
             others = [fd for w in self._all for fd in (w.requests, w.answers)]

@@ -8,10 +8,13 @@ that kind (plus HTML where the page has one); else the answer is 406 Not Accepta
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from flask import request
+from werkzeug.datastructures import MIMEAccept
+from werkzeug.http import parse_accept_header
 
 from kgservice.errors import NotAcceptable
 
@@ -73,30 +76,36 @@ def choose(kind: str, explicit: str | None = None, html: bool = False) -> Format
 def from_accept(candidates: Iterable[Format]) -> Format:
     """The best candidate for the request's ``Accept`` header (no header: the first one)."""
     candidates = tuple(candidates)
-    accept = request.accept_mimetypes
-    if not accept:
-        return candidates[0]
-    offered: list[str] = []
-    owner: dict[str, Format] = {}
-    for fmt in candidates:
-        for mimetype in (fmt.mimetype, *fmt.aliases):
-            if mimetype not in owner:
-                offered.append(mimetype)
-                owner[mimetype] = fmt
-    best = accept.best_match(offered)
+    best = _best_match(request.headers.get("Accept", ""), candidates)
     if best is None:
         names = ", ".join(f.mimetype for f in candidates)
         raise NotAcceptable(f"none of the requested media types can be produced; available: {names}")
-    return owner[best]
+    return best
 
 
 def prefers_html() -> bool:
     """Whether the client (a browser) ranks HTML above the machine formats."""
-    accept = request.accept_mimetypes
-    if not accept:
-        return False
-    best = accept.best_match(["application/sparql-results+json", "text/turtle", "text/html"])
-    return best == "text/html"
+    return _best_match(request.headers.get("Accept", ""), _HTML_OR_MACHINE) is HTML
+
+
+_HTML_OR_MACHINE = (BINDINGS[0], GRAPH[0], HTML)
+
+
+@functools.lru_cache(maxsize=512)
+def _best_match(accept: str, candidates: tuple[Format, ...]) -> Format | None:
+    """werkzeug's ``best_match`` of ``accept`` over the candidates' media types (no header: the first).
+
+    Clients send the same few ``Accept`` headers again and again, so the answer is cached.
+    """
+    parsed = parse_accept_header(accept, MIMEAccept)
+    if not parsed:
+        return candidates[0]
+    owner: dict[str, Format] = {}
+    for fmt in candidates:
+        for mimetype in (fmt.mimetype, *fmt.aliases):
+            owner.setdefault(mimetype, fmt)
+    best = parsed.best_match(list(owner))
+    return None if best is None else owner[best]
 
 
 def link_header(alternates: Iterable[tuple[str, str]]) -> str:

@@ -67,22 +67,31 @@ def endpoint() -> Any:
     started = time.perf_counter()
     form = _check_query(op.text)
     html = request.args.get("format") == "html" or (not request.args.get("format") and neg.prefers_html())
+    graph_format = "nt" if html else _negotiate("graph", strict=form in sparqltext.GRAPH_FORMS)
     answer = get_guard().run(
         QueryRequest(
             op.text,
             bindings_format="json" if html else _negotiate("bindings", strict=form in sparqltext.BINDINGS_FORMS),
-            graph_format="nt" if html else _negotiate("graph", strict=form in sparqltext.GRAPH_FORMS),
+            graph_format=graph_format,
             default_graphs=tuple(op.default_graphs),
             named_graphs=tuple(op.named_graphs),
             base_iri=_base_iri(),
             max_rows=settings().max_rows,
-            prefixes={p: str(ns) for p, ns in get_store().dataset.namespaces()},
+            prefixes=_prefixes() if graph_format in PREFIXED_FORMATS else {},
         )
     )
     response = _respond(op, answer, html)
     total = (time.perf_counter() - started) * 1000
     response.headers["Server-Timing"] = f"worker;dur={answer.seconds * 1000:.1f}, total;dur={total:.1f}"
     return response
+
+
+PREFIXED_FORMATS = frozenset({"ttl", "rdf"})  # graph formats that abbreviate IRIs with the store's prefixes
+
+
+def _prefixes() -> dict[str, str]:
+    store = get_store()
+    return store.memo("sparql-prefixes", lambda: {p: str(ns) for p, ns in store.dataset.namespaces()})
 
 
 def _base_iri() -> str:
