@@ -21,6 +21,7 @@ from spacy.tokens import Doc, Token
 from spacy.tokens import Span as SpacySpan
 
 from kgservice.extract import lexicon
+from kgservice.extract.components import doc_text
 from kgservice.extract.records import Actor, Span
 
 ENTITY_TYPES = {
@@ -170,7 +171,11 @@ def _mention(ent: SpacySpan) -> tuple[Span, str, str] | None:
         return None
     doc = ent.doc
     start, end = tokens[0].idx, tokens[-1].idx + len(tokens[-1].text)
-    text = _POSSESSIVE.sub("", doc.text[start:end]) if tokens[-1].text.endswith(("’s", "'s")) else doc.text[start:end]
+    text = (
+        _POSSESSIVE.sub("", doc_text(doc)[start:end])
+        if tokens[-1].text.endswith(("’s", "'s"))
+        else doc_text(doc)[start:end]
+    )
     end = start + len(text)
     return Span(start, end, text), text, type_
 
@@ -213,7 +218,7 @@ def _appositive_text(head: Token) -> str:
             words.extend(child.subtree)
             break
     doc = head.doc
-    return doc.text[words[0].idx : words[-1].idx + len(words[-1].text)]
+    return doc_text(doc)[words[0].idx : words[-1].idx + len(words[-1].text)]
 
 
 def _premodifier_role(doc: Doc, ent: SpacySpan) -> str | None:
@@ -232,7 +237,7 @@ def _premodifier_role(doc: Doc, ent: SpacySpan) -> str | None:
         tokens = tokens[1:]
     if not any(_is_title(t) for t in tokens):
         return None
-    return doc.text[tokens[0].idx : tokens[-1].idx + len(tokens[-1].text)]
+    return doc_text(doc)[tokens[0].idx : tokens[-1].idx + len(tokens[-1].text)]
 
 
 def _merge_short_names(clusters: dict[str, _Cluster]) -> None:
@@ -294,7 +299,7 @@ def _add_title_mentions(doc: Doc, clusters: dict[str, _Cluster]) -> None:
         after = token.nbor(1) if token.i + 1 < len(doc) else None
         if det is None or det.lower_ != "the" or (after is not None and after.pos_ == "PROPN"):
             continue
-        span = Span(det.idx, token.idx + len(token.text), doc.text[det.idx : token.idx + len(token.text)])
+        span = Span(det.idx, token.idx + len(token.text), doc_text(doc)[det.idx : token.idx + len(token.text)])
         holders[token.lower_][0].mentions.setdefault(span.start, span)
 
 

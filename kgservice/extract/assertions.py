@@ -19,6 +19,7 @@ import re
 
 from spacy.tokens import Doc, Token
 
+from kgservice.extract.components import doc_text
 from kgservice.extract.events import noun_phrase_tokens
 from kgservice.extract.records import Assertion, Span
 
@@ -39,7 +40,7 @@ def find_assertions(
     doc: Doc, actor_index: dict[int, str], person_ids: set[str], org_ids: frozenset[str] = frozenset()
 ) -> list[Assertion]:
     """Assertions of one document, in text order."""
-    quotes = quotations(doc.text)
+    quotes = quotations(doc_text(doc))
     found: list[tuple[Span, str | None, Span, bool, Span | None]] = []
     claimants: dict[int, str | None] = {}
     for token in doc:
@@ -75,7 +76,7 @@ def _is_report(token: Token, quotes: list[tuple[int, int]]) -> bool:
 def _quote_after(verb: Token, quotes: list[tuple[int, int]]) -> tuple[int, int] | None:
     """A quotation that starts right after the verb, with at most punctuation between."""
     end = verb.idx + len(verb.text)
-    text = verb.doc.text
+    text = doc_text(verb.doc)
     for start, stop in quotes:
         if start >= end and not text[end:start].strip(" ,:\u2014-"):
             return start, stop
@@ -223,7 +224,7 @@ def _according_to(doc: Doc, actor_index: dict[int, str]) -> list[tuple[Span, str
             rest = rest[1:]
         if not rest:
             continue
-        cue = Span(token.idx, to.idx + len(to.text), doc.text[token.idx : to.idx + len(to.text)])
+        cue = Span(token.idx, to.idx + len(to.text), doc_text(doc)[token.idx : to.idx + len(to.text)])
         content = _trim(doc, rest[0].idx, rest[-1].idx + len(rest[-1].text))
         found.append((cue, claimant, content, _phrase(source)))
     return found
@@ -235,7 +236,7 @@ def find_stances(doc: Doc, taken: list[Span]) -> list[tuple[Span, Span]]:
     The modal must sit on the sentence's main verb or a verb coordinated with it ("…, but
     there should be no…"), outside quotation marks and outside any reported content.
     """
-    quotes = quotations(doc.text)
+    quotes = quotations(doc_text(doc))
     found = []
     for sentence in doc.sents:
         for verb in [sentence.root, *sentence.root.conjuncts]:
@@ -269,7 +270,7 @@ def _trim(doc: Doc, start: int, end: int) -> Span:
 
     "“Fiction.”" → "Fiction"; "it was “derailing dialogue.”" keeps its marks, balanced.
     """
-    text = doc.text
+    text = doc_text(doc)
     while start < end and text[start].isspace():
         start += 1
     while end > start and (text[end - 1].isspace() or text[end - 1] in ".,;:"):
@@ -294,4 +295,4 @@ def _trim(doc: Doc, start: int, end: int) -> Span:
 def _phrase(token: Token) -> Span:
     """The subject noun phrase as written ("Apple chief executive Tim Cook")."""
     start, end = token.left_edge.idx, token.right_edge.idx + len(token.right_edge.text)
-    return Span(start, end, token.doc.text[start:end])
+    return Span(start, end, doc_text(token.doc)[start:end])

@@ -11,6 +11,17 @@ from kgservice.extract import lexicon
 EXTENSIONS_REGISTERED = False
 
 
+_TEXT = "kg_text"
+
+
+def doc_text(doc: Doc) -> str:
+    """``doc.text``, built once per document: spaCy joins every token again on each access."""
+    text = doc.user_data.get(_TEXT)
+    if text is None:
+        text = doc.user_data[_TEXT] = doc.text
+    return text
+
+
 def register_extensions() -> None:
     """Register the ``kg_`` token attributes once per process."""
     global EXTENSIONS_REGISTERED

@@ -10,6 +10,7 @@ import re
 from datetime import date
 from typing import Any
 
+from kgservice.extract.components import doc_text
 from kgservice.extract.records import Span, TimeExpr
 from kgservice.extract.timewords import (
     FUTURE_REFS,
@@ -261,7 +262,7 @@ def _pattern_spans(doc: Any) -> list[tuple[int, int]]:
     """Token ranges of the rule patterns, with part-of-speech guards on ambiguous words."""
     out = []
     for pattern in EXTRA_PATTERNS:
-        for m in re.finditer(pattern, doc.text, flags=re.I):
+        for m in re.finditer(pattern, doc_text(doc), flags=re.I):
             span = doc.char_span(m.start(), m.end(), alignment_mode="expand")
             if span is None or len(span) == 0:
                 continue
@@ -287,7 +288,7 @@ def _is_age(span: Any) -> bool:
     after = doc[span.end].lower_ if span.end < len(doc) else ""
     if after in ("old", "-old") or span.text.lower().endswith("-old"):
         return True
-    before = doc.text[max(0, span.start_char - 20) : span.start_char]
+    before = doc_text(doc)[max(0, span.start_char - 20) : span.start_char]
     return bool(AGE_BEFORE.search(before)) and bool(re.match(r"\d", span.text))
 
 
