@@ -56,6 +56,12 @@ def main(ctx: click.Context) -> None:
     ctx.call_on_close(ctx.obj.close)
 
 
+def _refuse_if_read_only(obj: _Context) -> None:
+    """Writing commands stop here when KG_READ_ONLY is set: the setting holds for the CLI as for the service."""
+    if obj.settings.read_only:
+        _fail("KG_READ_ONLY is set: this store is read-only here; unset it (KG_READ_ONLY=0) to write", 2)
+
+
 def _overrides(published: str | None, title: str | None, url: str | None) -> dict[str, Any]:
     from kgservice.articles import parse_date
 
@@ -106,6 +112,7 @@ def ingest(
     """Extract and store articles (.txt, .html, .json, .jsonl), or restore dumps (.trig, .nq, .gz): files or folders."""
     from kgservice.restore import dump_format_of, find_dumps
 
+    _refuse_if_read_only(obj)
     overrides = _overrides(published, title, url)
     dumps = find_dumps(paths)
     inputs = list(_read_all(tuple(p for p in paths if not dump_format_of(p)), overrides))
@@ -294,8 +301,14 @@ def delete(obj: _Context, article: str) -> None:
 
     from kgservice.graph.iris import Minter
 
+    _refuse_if_read_only(obj)
     iri = URIRef(article if "://" in article else str(Minter(obj.settings.base_uri).article(article)))
-    if not obj.store().delete_graph(iri):
+    try:
+        deleted = obj.store().delete_graph(iri)
+    except KGError as exc:
+        _fail(exc.message, 2)
+        return
+    if not deleted:
         _fail(f"no article graph {iri} in the store")
         return
     from kgservice.links import refresh_links

@@ -47,7 +47,7 @@ import pyoxigraph as ox
 
 from kgservice.errors import KGError, NotAcceptable, QuerySyntaxError, StoreError
 from kgservice.sparqltext import declares_dataset
-from kgservice.store import syntax_message
+from kgservice.store import named_node, syntax_message
 
 HANDSHAKE = 10.0  # seconds a new worker has to report ready (generous: the machine may be busy)
 QUEUE_LIMIT = 30.0  # seconds a query may wait for a free worker before the answer is 503 "busy"
@@ -109,9 +109,9 @@ def execute(store: ox.Store, request: QueryRequest) -> QueryAnswer:
     own_dataset = bool(request.default_graphs or request.named_graphs) or declares_dataset(request.query)
     options: dict[str, object] = {"use_default_graph_as_union": not own_dataset, "base_iri": request.base_iri}
     if request.default_graphs:
-        options["default_graph"] = [ox.NamedNode(g) for g in request.default_graphs]
+        options["default_graph"] = [named_node(g, "default-graph-uri") for g in request.default_graphs]
     if request.named_graphs:
-        options["named_graphs"] = [ox.NamedNode(g) for g in request.named_graphs]
+        options["named_graphs"] = [named_node(g, "named-graph-uri") for g in request.named_graphs]
     try:
         result = store.query(request.query, **options)  # type: ignore[arg-type]
     except SyntaxError as exc:
@@ -375,6 +375,11 @@ class QueryGuard:
         for worker in workers:
             worker.kill()
         self._forker.shutdown(wait=False)
+
+    def state(self) -> dict[str, int | float]:
+        """How the pool stands: its size, the queries running now, idle workers, the time limit."""
+        with self._cond:
+            return {"limit": self.size, "busy": self._busy, "idle": len(self._idle), "timeout_s": self.timeout}
 
     # -- pool bookkeeping ------------------------------------------------------------------
 

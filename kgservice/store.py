@@ -147,16 +147,16 @@ class GraphStore:
         own_dataset = bool(default_graphs or named_graphs) or declares_dataset(sparql)
         options: dict[str, object] = {"use_default_graph_as_union": not own_dataset}
         if default_graphs:
-            options["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
+            options["default_graph"] = [named_node(g, "default graph") for g in default_graphs]
         if named_graphs:
-            options["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
+            options["named_graphs"] = [named_node(g, "named graph") for g in named_graphs]
         with self.gate.reading():
             return _to_rdflib(self._evaluate(sparql, options, bindings), max_rows)
 
     def _evaluate(self, sparql: str, options: dict[str, object], bindings: Mapping[str, Node] | None) -> object:
         """Oxigraph's answer, with ``bindings`` substituted; a parse error as :class:`QuerySyntaxError`."""
         if bindings:
-            options["substitutions"] = {ox.Variable(k): to_ox(v) for k, v in bindings.items()}
+            options["substitutions"] = {ox.Variable(k): _term(v) for k, v in bindings.items()}
         try:
             return self._inner.query(sparql, **options)  # type: ignore[arg-type]
         except SyntaxError as exc:
@@ -208,7 +208,7 @@ class GraphStore:
     def has_graph(self, name: URIRef) -> bool:
         """Whether a named graph with at least one triple exists."""
         with self.gate.reading():
-            return self._inner.contains_named_graph(ox.NamedNode(str(name)))
+            return self._inner.contains_named_graph(named_node(str(name), "graph"))
 
     def graph_names(self) -> list[URIRef]:
         """Every named graph, sorted."""
@@ -288,7 +288,7 @@ class GraphStore:
         with self.writing():
             if not self.has_graph(name):
                 return False
-            self._inner.remove_graph(ox.NamedNode(str(name)))
+            self._inner.remove_graph(named_node(str(name), "graph"))
             return True
 
     def update(self, sparql: str, base_iri: str | None = None) -> None:
@@ -307,6 +307,25 @@ class GraphStore:
         """Keep the ontology in a named graph of its own, updated when it changes."""
         if not isomorphic(self.graph(ONTOLOGY_GRAPH), ontology):
             self.replace_graph(ONTOLOGY_GRAPH, ontology)
+
+
+def named_node(iri: str, what: str = "IRI") -> ox.NamedNode:
+    """``iri`` as an Oxigraph IRI; :class:`InputError` (a 400) when it is not a valid IRI.
+
+    Text from a request becomes an RDF term here, never part of a query's text: a value
+    that does not parse as an IRI is refused whole.
+    """
+    try:
+        return ox.NamedNode(iri)
+    except (ValueError, TypeError) as exc:
+        raise InputError(f"the {what} {iri!r} is not a valid IRI ({exc})") from None
+
+
+def _term(node: Node) -> Any:
+    """An rdflib term as Oxigraph's, for a substitution; an invalid IRI is an :class:`InputError`."""
+    if isinstance(node, URIRef):
+        return named_node(str(node))
+    return to_ox(node)
 
 
 def from_ox(term: object) -> Any:

@@ -23,7 +23,7 @@ from rdflib.term import Identifier
 
 from kgservice.evidence import Snippet, snippets_for
 from kgservice.resources import load_query
-from kgservice.store import GraphStore
+from kgservice.store import GraphStore, named_node
 
 KG_NS = "https://w3id.org/kgservice/ns#"
 UNCERTAIN = {"planned", "possible", "hypothetical"}
@@ -271,6 +271,9 @@ def _matching(
     ``index``, only what sorting and filtering need is read (no labels, places or TIMEX):
     :func:`_detailed` completes the events that are shown.
     """
+    for name, value in (("actor", actor), ("source", source)):
+        if value and _is_iri(value):
+            named_node(value, name)  # a value that is not an IRI is refused here, before any query
     candidates: set[str] | None = {event} if event else None
     if actor:
         candidates = _narrow(candidates, _involving(store, actor))

@@ -1,21 +1,43 @@
-"""``/healthz``: liveness and store status."""
+"""``/healthz``: liveness and store status, for load balancers and operators."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from flask import Blueprint, Response, jsonify
 
 from kgservice.errors import KGError
-from kgservice.web import get_store
+from kgservice.settings import Settings
+from kgservice.web import get_guard, get_store, settings
 
 bp = Blueprint("health", __name__)
 
 
 @bp.get("/healthz")
 def healthz() -> tuple[Response, int]:
-    """``{"status": "ok", "store": {"graphs", "triples"}}``, or 503 when the store cannot be opened."""
+    """The store (kind, graphs, triples), whether writes are accepted, and the query workers; 503 when the store is down.
+
+    ``{"status": "ok", "store": {"kind": "embedded"|"remote", "graphs", "triples"},
+    "writes": "enabled"|"read-only"|"off", "query_workers": {"limit", "busy", "idle", "timeout_s"}}``.
+    The store's path or URL is not shown (a URL may hold credentials).
+    """
+    config = settings()
+    body: dict[str, Any] = {"status": "ok", "store": {"kind": _kind(config)}, "writes": _writes(config)}
     try:
         store = get_store()
-        info = {"graphs": len(store.graph_names()), "triples": len(store)}
+        body["store"].update(graphs=len(store.graph_names()), triples=len(store))
     except KGError as exc:
-        return jsonify({"status": "unavailable", "message": exc.message}), 503
-    return jsonify({"status": "ok", "store": info}), 200
+        body.update(status="unavailable", message=exc.message)
+        return jsonify(body), 503
+    body["query_workers"] = get_guard().state()  # no worker is forked for this: forks happen on a query
+    return jsonify(body), 200
+
+
+def _kind(config: Settings) -> str:
+    return "remote" if config.store.startswith(("sparql+http://", "sparql+https://")) else "embedded"
+
+
+def _writes(config: Settings) -> str:
+    if config.read_only:
+        return "read-only"
+    return "enabled" if config.api_token else "off"

@@ -283,7 +283,7 @@ def _service_description() -> Response:
     graph.add((service, RDF.type, SD.Service))
     graph.add((service, SD.endpoint, service))
     graph.add((service, SD.supportedLanguage, SD.SPARQL11Query))
-    if settings().api_token:  # updates have an endpoint of their own
+    if settings().api_token and not settings().read_only:  # updates have an endpoint of their own
         updates = URIRef(url_for("sparql.update", _external=True))
         graph.add((updates, RDF.type, SD.Service))
         graph.add((updates, SD.endpoint, updates))
