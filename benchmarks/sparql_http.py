@@ -14,10 +14,14 @@ What is measured, in one run and on the same store directory:
   ``KG_QUERY_TIMEOUT=300``) and hold as many rows as the direct answer, or the run fails.
 
 The ratio HTTP p50 / direct p50 is what the service costs on top of the engine: protocol,
-result conversion and serialisation, and any process hand-over. Each side is warmed up
-once, then timed 30 times (5 for a query whose warm-up took more than 1 s); p50 and p90
-are printed. The queries are ones a user sends: the whole timeline, the events of one
-actor, and the events that began in a date range.
+result conversion and serialisation, and any process hand-over. The two sides are
+**interleaved**: the server is started first, then this process opens the same store
+read-only (``Store.read_only``: the server writes nothing while it runs), and each run
+times the query once directly and once over HTTP, alternating which goes first, so both
+sides see the same machine load. Each side is warmed up once, then timed 30 times (5 for
+a query whose warm-up took more than 1 s); p50 and p90 are printed. The queries are ones a
+user sends: the whole timeline, the events of one actor, and the events that began in a
+date range.
 
 The server's peak memory is read from ``VmHWM`` in ``/proc/<pid>/status`` of the gunicorn
 worker and of every process under it (the endpoint may run queries in forked processes):
@@ -27,9 +31,8 @@ parent, so the sum is an upper bound.
 
 The store is built once per size (about 15 s for 1M triples) and kept under
 ``benchmarks/results/store-<N>/`` (git-ignored) with a note of its quad count; it is
-rebuilt when the note, the count or ``synthetic.py`` do not match. An embedded store is
-opened by one process at a time, so the direct runs come first, the store is closed, and
-then the server opens it. Numbers go to ``benchmarks/results/sparql.json``.
+rebuilt when the note, the count or ``synthetic.py`` do not match; it is closed before the
+server opens it. Numbers go to ``benchmarks/results/sparql.json``.
 """
 
 from __future__ import annotations
@@ -194,28 +197,13 @@ def cached_store(path: Path, articles: int) -> ox.Store:
 # -- timing -------------------------------------------------------------------------------
 
 
-def time_runs(call: Callable[[], bytes], check: Callable[[bytes], int]) -> Timing:
-    """Warm up once, then time ``call`` RUNS times (SLOW_RUNS when slow); ``check`` validates each body."""
-    start = time.perf_counter()
-    body = call()
-    warmup = time.perf_counter() - start
-    rows = check(body)
-    samples = []
-    for _ in range(SLOW_RUNS if warmup > SLOW_SECONDS else RUNS):
-        start = time.perf_counter()
-        body = call()
-        samples.append((time.perf_counter() - start) * 1000)
-        check(body)  # outside the timed window
-    return Timing(rows=rows, bytes=len(body), samples_ms=samples, extra={"warmup_ms": warmup * 1000})
-
-
 def count_rows(body: bytes) -> tuple[list[str], int]:
     """The variables and the number of rows of a SPARQL JSON results document."""
     document = json.loads(body)
     return document["head"]["vars"], len(document["results"]["bindings"])
 
 
-def measure_direct(store: ox.Store, query: Query) -> Timing:
+def direct_call(store: ox.Store, query: Query) -> Callable[[], bytes]:
     """Query and serialise to SPARQL JSON in process: the engine's own cost."""
 
     def call() -> bytes:
@@ -223,30 +211,14 @@ def measure_direct(store: ox.Store, query: Query) -> Timing:
         assert isinstance(result, ox.QuerySolutions), "benchmark queries are SELECT queries"
         return result.serialize(format=ox.QueryResultsFormat.JSON) or b""
 
-    variables: list[str] = []
-
-    def check(body: bytes) -> int:
-        names, rows = count_rows(body)
-        if rows == 0:
-            raise SystemExit(f"{query.name}: no rows on the synthetic store; the benchmark would be meaningless")
-        variables[:] = names
-        return rows
-
-    timing = time_runs(call, check)
-    timing.extra["vars"] = variables
-    return timing
+    return call
 
 
-def direct_phase(path: Path, articles: int, queries: list[Query]) -> tuple[int, dict[str, Timing]]:
-    """Open (or build) the store, time every query on it, and close it for the server."""
+def prepare_store(path: Path, articles: int) -> int:
+    """Build or check the cached store; close it for the server. Returns its quad count."""
     store = cached_store(path, articles)
     try:
-        triples = len(store)
-        timings = {}
-        for query in queries:
-            print(f"direct  {query.name} …", flush=True)
-            timings[query.name] = measure_direct(store, query)
-        return triples, timings
+        return len(store)
     finally:
         store.flush()
         del store
@@ -283,33 +255,66 @@ class Endpoint:
         self.connection.close()
 
 
-def measure_http(endpoint: Endpoint, query: Query, direct: Timing, log: Path) -> Timing:
-    """The same query over HTTP; every answer must be 200, untruncated, with the direct row count."""
-    seen: set[str | None] = set()
+def measure(store: ox.Store, endpoint: Endpoint, query: Query, log: Path) -> tuple[Timing, Timing]:
+    """Time ``query`` directly and over HTTP, interleaved; every HTTP answer is checked against the direct one.
+
+    Each HTTP answer must be 200, untruncated, with the direct answer's variables and row
+    count. Checks happen outside the timed windows.
+    """
+    direct = direct_call(store, query)
     last: dict[str, Any] = {}
 
-    def call() -> bytes:
+    def over_http() -> bytes:
         status, truncated, body = endpoint.post(query.text)
         last.update(status=status, truncated=truncated)
         return body
 
-    def check(body: bytes) -> int:
+    started = time.perf_counter()
+    expected = count_rows(direct())
+    warmup_direct = time.perf_counter() - started
+    if expected[1] == 0:
+        raise SystemExit(f"{query.name}: no rows on the synthetic store; the benchmark would be meaningless")
+    started = time.perf_counter()
+    body = over_http()
+    warmup_http = time.perf_counter() - started
+    seen: set[str | None] = set()
+
+    def check(body: bytes) -> None:
         if last["status"] != 200:
             excerpt = body[:600].decode("utf-8", "replace")
             raise SystemExit(f"{query.name}: HTTP {last['status']} (server log: {log})\n{excerpt}")
         if last["truncated"] not in ("false", None):
             raise SystemExit(f"{query.name}: X-KG-Truncated: {last['truncated']} — the answer was cut")
-        variables, rows = count_rows(body)
-        if rows != direct.rows or variables != direct.extra["vars"]:
-            raise SystemExit(
-                f"{query.name}: {rows} rows {variables} over HTTP, {direct.rows} rows {direct.extra['vars']} direct"
-            )
+        got = count_rows(body)
+        if got != expected:
+            raise SystemExit(f"{query.name}: {got[1]} rows {got[0]} over HTTP, {expected[1]} rows {expected[0]} direct")
         seen.add(last["truncated"])
-        return rows
 
-    timing = time_runs(call, check)
-    timing.extra["x_kg_truncated"] = sorted(seen, key=str)
-    return timing
+    check(body)
+    samples: dict[str, list[float]] = {"direct": [], "http": []}
+    sizes: dict[str, int] = {}
+    runs = SLOW_RUNS if max(warmup_direct, warmup_http) > SLOW_SECONDS else RUNS
+    for run in range(runs):
+        order = (("direct", direct), ("http", over_http))
+        for side, call in order if run % 2 == 0 else order[::-1]:
+            started = time.perf_counter()
+            body = call()
+            samples[side].append((time.perf_counter() - started) * 1000)
+            sizes[side] = len(body)
+            if side == "http":
+                check(body)
+    rows = expected[1]
+    return (
+        Timing(
+            rows, sizes["direct"], samples["direct"], extra={"warmup_ms": warmup_direct * 1000, "vars": expected[0]}
+        ),
+        Timing(
+            rows,
+            sizes["http"],
+            samples["http"],
+            extra={"warmup_ms": warmup_http * 1000, "x_kg_truncated": sorted(seen, key=str)},
+        ),
+    )
 
 
 # -- server memory -------------------------------------------------------------------------
@@ -429,29 +434,33 @@ class MemorySampler:
 
 @dataclass
 class HttpPhase:
-    """What the HTTP phase found: timings, memory and connection reuse."""
+    """What the interleaved runs found: timings on each side, server memory and connection reuse."""
 
+    direct: dict[str, Timing]
     timings: dict[str, Timing]
     memory: dict[str, object]
     worker_vm_hwm_before_mib: float
     reconnects: int
 
 
-def http_phase(path: Path, queries: list[Query], direct: dict[str, Timing]) -> HttpPhase:
-    """Serve the store under gunicorn and time every query over HTTP while sampling memory."""
+def run_phase(path: Path, queries: list[Query]) -> HttpPhase:
+    """Serve the store under gunicorn, open it read-only here, and time every query both ways."""
     log = RESULTS / "sparql-server.log"
     with serve(path, log, threads=SERVER_THREADS, **SERVER_ENV) as base:
         master = gunicorn_master()
         workers = children(master, parent_pids())
         before = sum(status_kib(pid, "VmHWM") or 0 for pid in workers) / 1024
+        store = ox.Store.read_only(str(path))
         endpoint = Endpoint(base)
-        timings = {}
+        direct, timings = {}, {}
         with MemorySampler(master) as sampler:
             for query in queries:
-                print(f"HTTP    {query.name} …", flush=True)
-                timings[query.name] = measure_http(endpoint, query, direct[query.name], log)
+                print(f"direct and HTTP, interleaved: {query.name} …", flush=True)
+                direct[query.name], timings[query.name] = measure(store, endpoint, query, log)
         endpoint.close()
-        return HttpPhase(timings, sampler.report(), round(before, 1), endpoint.reconnects)
+        del store
+        gc.collect()
+        return HttpPhase(direct, timings, sampler.report(), round(before, 1), endpoint.reconnects)
 
 
 # -- report -------------------------------------------------------------------------------
@@ -523,7 +532,7 @@ def report(
 
 
 def main(argv: list[str] | None = None) -> dict:
-    """Build or reuse the store, time direct, then HTTP, print the table and write the JSON."""
+    """Build or reuse the store, time direct and HTTP interleaved, print the table and write the JSON."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--triples", type=int, default=1_000_000, help="store size to aim for (default 1,000,000)")
     parser.add_argument("--output", type=Path, default=RESULTS / "sparql.json", help="where to write the numbers")
@@ -532,9 +541,9 @@ def main(argv: list[str] | None = None) -> dict:
     RESULTS.mkdir(parents=True, exist_ok=True)
     path = RESULTS / f"store-{args.triples}"
     queries = benchmark_queries()
-    triples, direct = direct_phase(path, args.articles, queries)
-    web = http_phase(path, queries, direct)
-    numbers = report(args, triples, queries, direct, web)
+    triples = prepare_store(path, args.articles)
+    web = run_phase(path, queries)
+    numbers = report(args, triples, queries, web.direct, web)
     args.output.write_text(json.dumps(numbers, indent=2) + "\n")
     print(f"numbers written to {args.output.relative_to(ROOT) if args.output.is_relative_to(ROOT) else args.output}")
     return numbers
