@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
+import pyoxigraph as ox
 from rdflib import Graph, Literal, URIRef
 
 from kgservice import __version__
@@ -69,7 +70,7 @@ class _Writer:
         self.add(a, RDF.type, SCHEMA.OpinionNewsArticle if meta.is_opinion else SCHEMA.NewsArticle)
         self.add(a, SCHEMA.headline, meta.title)
         self.add(a, SCHEMA.datePublished, Literal(meta.published, datatype=XSD.date) if meta.published else None)
-        self.add(a, SCHEMA.url, URIRef(meta.url) if meta.url and "://" in meta.url else meta.url)
+        self.add(a, SCHEMA.url, URIRef(meta.url) if meta.url and _is_iri(meta.url) else meta.url)
         self.add(a, SCHEMA.author, self.actor_iri(extraction.author) if extraction.author else meta.author)
         self.add(a, SCHEMA.articleBody, meta.text)
         self.text = meta.text
@@ -187,3 +188,14 @@ def _date(value: date | None) -> Literal | None:
 def _covering(spans: list[Span], body: str) -> Span:
     start, end = min(s.start for s in spans), max(s.end for s in spans)
     return Span(start, end, body[start:end])
+
+
+def _is_iri(text: str) -> bool:
+    """Whether a given URL is a valid IRI (as the store will parse it); other text is kept as a literal, as given."""
+    if "://" not in text:
+        return False
+    try:
+        ox.NamedNode(text)
+    except ValueError:
+        return False
+    return True
