@@ -258,7 +258,7 @@ class GraphStore:
 
     def replace_graph(self, name: URIRef, graph: Graph) -> None:
         """Replace one named graph by ``graph`` in a single transaction."""
-        self._replace(name.n3(), graph.serialize(format="nt"))
+        self._replace(str(name), graph.serialize(format="nt"))
 
     def replace_graph_triples(self, name: str | None, triples: Iterable[ox.Triple]) -> int:
         """Replace one named graph (``None``: the default graph) by Oxigraph triples, in one transaction.
@@ -266,20 +266,23 @@ class GraphStore:
         For restoring dumps: no rdflib terms are built. Returns how many triples were written.
         """
         body = (ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b"").decode("utf-8")
-        self._replace(None if name is None else str(ox.NamedNode(name)), body)
+        self._replace(name, body)
         return body.count("\n")
 
-    def _replace(self, target: str | None, ntriples: str) -> None:
-        """``DROP`` then ``INSERT DATA`` as one update: readers see the old graph or the new one."""
-        # a server may refuse blank nodes in INSERT DATA (Virtuoso does): a template with no WHERE takes them
-        insert, where = ("INSERT", " WHERE {}") if self.shared else ("INSERT DATA", "")
-        if target is None:
-            update = f"DROP SILENT DEFAULT ;\n{insert} {{\n{ntriples}\n}}{where}"
-        else:
-            update = f"DROP SILENT GRAPH {target} ;\n{insert} {{ GRAPH {target} {{\n{ntriples}\n}} }}{where}"
+    def _replace(self, name: str | None, ntriples: str) -> None:
+        """Write ``ntriples`` as graph ``name`` (``None``: the default graph), replacing it, in one transaction.
+
+        A new graph (the usual case in an ingest) is a transactional load; an existing one is
+        replaced by ``DROP`` then ``INSERT DATA`` as one update. Readers see the old graph or
+        the new one.
+        """
+        graph = None if name is None else named_node(name, "graph")
         with self.writing():
             try:
-                self._inner.update(update)
+                if graph is not None and not self.shared and not self._inner.contains_named_graph(graph):
+                    self._inner.load(ntriples.encode("utf-8"), ox.RdfFormat.N_TRIPLES, to_graph=graph)
+                    return
+                self._inner.update(_replace_update(graph, ntriples, self.shared))
             except OSError as exc:
                 raise StoreError(f"the store could not be written: {exc}") from exc
 
@@ -307,6 +310,15 @@ class GraphStore:
         """Keep the ontology in a named graph of its own, updated when it changes."""
         if not isomorphic(self.graph(ONTOLOGY_GRAPH), ontology):
             self.replace_graph(ONTOLOGY_GRAPH, ontology)
+
+
+def _replace_update(graph: ox.NamedNode | None, ntriples: str, shared: bool) -> str:
+    """``DROP`` then ``INSERT DATA`` of one graph (``None``: the default graph) as one update."""
+    # a server may refuse blank nodes in INSERT DATA (Virtuoso does): a template with no WHERE takes them
+    insert, where = ("INSERT", " WHERE {}") if shared else ("INSERT DATA", "")
+    if graph is None:
+        return f"DROP SILENT DEFAULT ;\n{insert} {{\n{ntriples}\n}}{where}"
+    return f"DROP SILENT GRAPH {graph} ;\n{insert} {{ GRAPH {graph} {{\n{ntriples}\n}} }}{where}"
 
 
 def named_node(iri: str, what: str = "IRI") -> ox.NamedNode:
