@@ -328,14 +328,12 @@ def serve(obj: _Context, host: str | None, port: int | None) -> None:
     bind = f"{host or settings.host}:{port or settings.port}"
     args = [
         str(gunicorn),
-        "--workers",
-        "1",
+        "--config",
+        "python:kgservice.web.gunicorn_conf",  # one worker, JSON logs (see that module)
         "--threads",
         str(settings.threads),
         "--bind",
         bind,
-        "--access-logfile",
-        "-",
         "kgservice.web.wsgi:app",
     ]
     os.execve(str(gunicorn), args, {**os.environ, **settings.as_env()})

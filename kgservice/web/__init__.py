@@ -24,6 +24,7 @@ from kgservice.guard import QueryGuard
 from kgservice.settings import Settings, load_settings
 from kgservice.store import GraphStore
 from kgservice.timeline import local_name
+from kgservice.web import requestlog
 
 log = logging.getLogger(__name__)
 
@@ -106,12 +107,13 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = app.config["KG"].max_update_bytes + 64 * 1024  # the largest body any route reads
     app.json.sort_keys = False  # type: ignore[attr-defined]
     StoreExtension(app)
+    requestlog.init_app(app)  # X-Request-Id and one JSON log line per request
     # Reads are open to pages on other origins (a notebook, YASGUI elsewhere); writes never are.
     CORS(
         app,
         resources={READ_ROUTES: {"origins": "*"}},
         methods=["GET", "HEAD", "POST", "OPTIONS"],
-        expose_headers=["X-KG-Row-Limit", "X-KG-Truncated", "Link"],
+        expose_headers=["X-KG-Row-Limit", "X-KG-Truncated", "Link", "X-Request-Id"],
         supports_credentials=False,
         send_wildcard=True,
     )
