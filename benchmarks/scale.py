@@ -14,11 +14,12 @@ The corpus is ``benchmarks/corpus.py``'s synthetic news prose (300–800 words a
   at the end — against ``pyoxigraph.Store.bulk_load`` of the same quads as N-Quads (the
   first store's own dump) into another fresh store, flushed. Best of three, fresh stores
   each time. The service's time is split into rdflib's N-Triples serialisation of each
-  graph (which ``replace_graph`` does first) and the rest (the SPARQL update: parse, drop,
-  insert, commit); the rest is split further by writing the same per-graph N-Triples with
-  pyoxigraph alone: ``DROP SILENT GRAPH`` + ``INSERT DATA`` (what the service sends),
-  ``INSERT DATA`` alone, and ``Store.load`` of each graph (a transaction per graph, no
-  SPARQL). Target: at least 0.5x bulk_load's quads per second.
+  graph (which ``replace_graph`` does first) and the rest (a new graph is a transactional
+  ``Store.load``; a graph that exists is replaced by one ``DROP`` + ``INSERT DATA`` update);
+  the rest is split further by writing the same per-graph N-Triples with pyoxigraph alone:
+  ``DROP SILENT GRAPH`` + ``INSERT DATA``, ``INSERT DATA`` alone, and ``Store.load`` of each
+  graph (a transaction per graph, no SPARQL: the floor for atomic writes per article).
+  Target: at least 0.5x bulk_load's quads per second.
 - **memory per million triples**: a child process opens the ~1M-triple synthetic store
   (``synthetic.py``, cached under ``benchmarks/results/store-1000000`` as
   ``sparql_http.py`` caches it) as a ``GraphStore`` and runs the timeline query
@@ -313,7 +314,7 @@ def report(ex: dict[str, Any], wr: dict[str, Any], mem: dict[str, Any]) -> None:
     )
     print(
         f"{'':<12} {wr['triples']:,} triples: replace_graph {wr['service_seconds']:.2f} s = rdflib N-Triples "
-        f"{wr['service_rdflib_serialize_seconds']:.2f} s + update/commit {wr['service_update_seconds']:.2f} s "
+        f"{wr['service_rdflib_serialize_seconds']:.2f} s + load/commit {wr['service_update_seconds']:.2f} s "
         f"(flush {wr['service_flush_seconds']:.2f} s); bulk_load {wr['bulk_load_seconds']:.2f} s"
     )
     b = wr["breakdown"]
