@@ -15,10 +15,11 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from kgservice.errors import InputError
+from kgservice.errors import InputError, TooLarge
 from kgservice.extract.records import ArticleInput
 
 SUFFIXES = (".txt", ".html", ".htm", ".json", ".jsonl")
+METADATA_FIELDS = ("title", "published", "url", "author", "genre")  # besides "text" and "id"
 MAX_TITLE_CHARS = 200
 MAX_TITLE_WORDS = 30
 MAX_RESIDUE_WORDS = 4
@@ -86,6 +87,13 @@ def read_body(raw: bytes, media_type: str, stem: str, overrides: Mapping[str, An
     if media_type in ("text/plain", ""):
         return _from_text(text, stem, meta)
     raise InputError(f"an article is sent as application/json, text/plain or text/html, not {media_type}")
+
+
+def check_size(article: ArticleInput, limit: int) -> None:
+    """Refuse an article whose text is longer than ``limit`` bytes in UTF-8 (``KG_MAX_ARTICLE_BYTES``)."""
+    size = len(article.text.encode("utf-8"))
+    if size > limit:
+        raise TooLarge(f"the article text is {size:,} bytes; the limit is {limit:,} (KG_MAX_ARTICLE_BYTES)")
 
 
 def split_title(text: str) -> tuple[str | None, str]:
@@ -205,12 +213,26 @@ def _from_mapping(data: Any, stem: str, meta: Mapping[str, Any]) -> ArticleInput
     text = data.get("text")
     if not isinstance(text, str) or not text.strip():
         raise InputError('missing or empty "text" field')
-    fields = {k: data[k] for k in ("title", "published", "url", "author", "genre") if data.get(k) is not None}
+    _check_fields(data)
+    fields = {k: data[k] for k in METADATA_FIELDS if data.get(k) is not None}
     merged = {**fields, **meta}
     stem = str(data.get("id") or stem)
     if merged.get("title"):
         return _article(text, stem, merged, clean=False)
     return _from_text(text, stem, merged)
+
+
+def _check_fields(data: Mapping[str, Any]) -> None:
+    """Metadata fields are text; an ``author`` may be a list of names, an ``id`` a whole number."""
+    for key in (*METADATA_FIELDS, "id"):
+        value = data.get(key)
+        if value is None or isinstance(value, str):
+            continue
+        if key == "author" and isinstance(value, list) and all(isinstance(v, str) for v in value):
+            continue
+        if key == "id" and isinstance(value, int) and not isinstance(value, bool):
+            continue
+        raise InputError(f'"{key}" must be text, not {json.dumps(value)[:40]}')
 
 
 def _article(body: str, stem: str, meta: Mapping[str, Any], clean: bool = True) -> ArticleInput:

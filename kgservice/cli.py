@@ -72,17 +72,29 @@ def _overrides(published: str | None, title: str | None, url: str | None) -> dic
         raise
 
 
-def _read_all(paths: tuple[Path, ...], overrides: dict[str, Any]) -> Iterator[tuple[Path, Any]]:
-    """(file, articles) for good files; (file, error message) for bad ones."""
-    from kgservice.articles import iter_files, read_file
+def _read_all(paths: tuple[Path, ...], overrides: dict[str, Any], max_bytes: int) -> Iterator[tuple[Path, Any]]:
+    """(file, articles) for good files; (file, error message) for bad ones and for each article over ``max_bytes``."""
+    from kgservice.articles import check_size, iter_files, read_file
 
     for path in iter_files(list(paths)):
         try:
-            yield path, read_file(path, overrides)
+            articles = read_file(path, overrides)
         except KGError as exc:
             yield path, exc.message
+            continue
         except OSError as exc:
             yield path, exc.strerror or str(exc)
+            continue
+        kept = []
+        for article in articles:
+            try:
+                check_size(article, max_bytes)
+            except KGError as exc:
+                yield path, exc.message if len(articles) == 1 else f"article {article.id}: {exc.message}"
+            else:
+                kept.append(article)
+        if kept or not articles:
+            yield path, kept
 
 
 @main.command()
@@ -115,7 +127,8 @@ def ingest(
     _refuse_if_read_only(obj)
     overrides = _overrides(published, title, url)
     dumps = find_dumps(paths)
-    inputs = list(_read_all(tuple(p for p in paths if not dump_format_of(p)), overrides))
+    articles = tuple(p for p in paths if not dump_format_of(p))
+    inputs = list(_read_all(articles, overrides, obj.settings.max_article_bytes))
     failed = _restore(obj, dumps) if dumps else False
     if inputs or not dumps:  # dumps alone: no article summary (and the restored ontology graph stays)
         failed = _ingest_articles(obj, inputs, replace, jobs) or failed
@@ -168,7 +181,7 @@ def extract(obj: _Context, files: tuple[Path, ...], published: str | None, fmt: 
 
     overrides = _overrides(published, None, None)
     good, failed = [], False
-    for path, result in _read_all(files, overrides):
+    for path, result in _read_all(files, overrides, obj.settings.max_article_bytes):
         if isinstance(result, str):
             click.echo(f"kgservice: {path}: {result}", err=True)
             failed = True

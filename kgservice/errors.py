@@ -25,6 +25,12 @@ class InputError(KGError):
     status = 400
 
 
+class TooLarge(InputError):
+    """An article, query or request is larger than the service accepts."""
+
+    status = 413
+
+
 class QuerySyntaxError(KGError):
     """A SPARQL query or update does not parse."""
 

@@ -35,6 +35,7 @@ from kgservice.store import GraphStore
 
 CHUNK = 64 * 1024  # bytes handed on at once
 _FILENAME_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # date.fromisoformat() alone also reads 20180910 and 2018-W37
 
 
 @dataclass(frozen=True)
@@ -115,13 +116,15 @@ def date_scope(store: GraphStore, start: date | None, end: date | None) -> Scope
 
 
 def parse_day(value: str | None, name: str) -> date | None:
-    """An ISO date (``2018-09-10``) given as parameter ``name``; ``None`` when empty."""
-    if value is None or not value.strip():
+    """An ISO date written out (``2018-09-10``) given as parameter ``name``; ``None`` when empty."""
+    if not value:
         return None
     try:
-        return date.fromisoformat(value.strip())
+        if _DAY.fullmatch(value):
+            return date.fromisoformat(value)
     except ValueError:
-        raise InputError(f"{name} must be an ISO date (YYYY-MM-DD), not {value!r}") from None
+        pass
+    raise InputError(f"{name} must be an ISO date (YYYY-MM-DD), not {value!r}")
 
 
 def dump_filename(fmt: DumpFormat, scope: Scope, gzipped: bool = False) -> str:

@@ -52,6 +52,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("KG_MAX_QUERY_BYTES", 100_000, "Longest SPARQL query accepted, in bytes (UTF-8)."),
     Setting("KG_MAX_UPDATE_BYTES", 10_000_000, "Longest SPARQL update (or request body) accepted, in bytes."),
     Setting(
+        "KG_MAX_ARTICLE_BYTES",
+        1_000_000,
+        "Longest article text accepted (ingest, extract, /api/articles), in bytes (UTF-8); spaCy reads at most"
+        " 1,000,000 characters of one text.",
+    ),
+    Setting(
         "KG_ALLOW_SERVICE",
         False,
         "Allow SERVICE (federated queries) and LOAD, which make the server fetch URLs; off by default.",
@@ -105,6 +111,7 @@ class Settings:
     query_workers: int
     max_query_bytes: int
     max_update_bytes: int
+    max_article_bytes: int
     allow_service: bool
     alignment: str
     reconcile_url: str

@@ -104,7 +104,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     """Build the app: settings from defaults, environment, then ``overrides`` (``KG_*`` keys)."""
     app = Flask(__name__)
     app.config["KG"] = load_settings(overrides)
-    app.config["MAX_CONTENT_LENGTH"] = app.config["KG"].max_update_bytes + 64 * 1024  # the largest body any route reads
+    largest = max(app.config["KG"].max_update_bytes, app.config["KG"].max_article_bytes)
+    app.config["MAX_CONTENT_LENGTH"] = largest + 64 * 1024  # the largest body any route reads
     app.json.sort_keys = False  # type: ignore[attr-defined]
     StoreExtension(app)
     requestlog.init_app(app)  # X-Request-Id and one JSON log line per request
@@ -117,9 +118,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         supports_credentials=False,
         send_wildcard=True,
     )
-    from kgservice.web import articles, dataset, health, linkeddata, reconcile, sparql, timeline
+    from kgservice.web import articles, dataset, health, linkeddata, openapi, reconcile, sparql, timeline
 
-    for module in (sparql, timeline, linkeddata, health, reconcile, dataset, articles):
+    for module in (sparql, timeline, linkeddata, health, reconcile, dataset, articles, openapi):
         app.register_blueprint(module.bp)
     app.add_url_rule("/", "index", lambda: redirect(url_for("timeline.page")))
     app.register_error_handler(KGError, _kg_error)

@@ -21,7 +21,7 @@ from flask import Blueprint, Response, jsonify, request
 from rdflib import URIRef
 from werkzeug.exceptions import UnsupportedMediaType
 
-from kgservice.errors import NotFound, StoreError
+from kgservice.errors import InputError, NotFound, StoreError
 from kgservice.web import get_store, settings
 from kgservice.web.auth import require_token
 
@@ -30,6 +30,8 @@ if TYPE_CHECKING:  # the records are imported where an article arrives: the app 
 
 bp = Blueprint("articles", __name__)
 ARTICLE_TYPES = ("application/json", "text/plain", "text/html")
+ARTICLE_FIELDS = ("title", "published", "url", "author", "genre", "id")  # metadata, in the JSON or the query string
+REPLACE = {"true": True, "1": True, "false": False, "0": False}
 
 _extractor: Any = None  # in the extraction process: the pipeline, loaded once
 
@@ -99,17 +101,19 @@ def create() -> Response:
         raise UnsupportedMediaType(
             f"an article is sent as {', '.join(ARTICLE_TYPES)}, not {request.mimetype or 'nothing'}"
         )
-    from kgservice.articles import read_body
+    from kgservice.articles import check_size, read_body
 
-    overrides = {k: request.args.get(k) for k in ("title", "published", "url", "author", "genre")}
+    replace = _replace()
+    overrides = {k: request.args.get(k) for k in ARTICLE_FIELDS if k != "id"}
     article = read_body(request.get_data(), request.mimetype, request.args.get("id") or "article", overrides)
+    check_size(article, settings().max_article_bytes)
     extraction = extraction_process().extract(article)
     from kgservice.ingest import Ingester
     from kgservice.links import refresh_links
 
     with _write_lock:
         ingester = Ingester(get_store(), settings())
-        result = ingester.store_extraction(extraction, replace=request.args.get("replace", "true") != "false")
+        result = ingester.store_extraction(extraction, replace=replace)
         if result.outcome in {"added", "replaced"}:
             refresh_links(get_store(), settings())
     body = {
@@ -124,6 +128,14 @@ def create() -> Response:
     response.status_code = 201 if result.outcome == "added" else 200
     response.headers["Location"] = str(result.article)
     return response
+
+
+def _replace() -> bool:
+    """``replace`` (true by default): whether an article stored with other content is replaced."""
+    raw = request.args.get("replace", "true").strip().lower()
+    if raw not in REPLACE:
+        raise InputError(f"`replace` must be true or false, not {request.args['replace']!r}")
+    return REPLACE[raw]
 
 
 @bp.delete("/api/articles/<path:article>")

@@ -47,7 +47,8 @@ MAX_LIMIT = 100  # candidates per query, suggestions per request
 DEFAULT_LIMIT = 10
 PREVIEW_SIZE = (400, 220)  # the preview iframe, in pixels
 PREVIEW_SNIPPETS = 2
-_CALLBACK = re.compile(r"^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$")
+WHOLE = re.compile(r"\s*[0-9]{1,9}\s*")  # ASCII digits: str.isdigit() also takes "²", which int() refuses
+CALLBACK = re.compile(r"^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$")
 _STRICTNESS = ("any", "all", "should")
 
 
@@ -57,9 +58,8 @@ _STRICTNESS = ("any", "all", "should")
 @bp.route("/reconcile", methods=["GET", "POST"])
 def service() -> Response:
     """The manifest, or the answers to the queries of the request."""
-    batch = request.get_json(silent=True) if request.is_json else None
-    if isinstance(batch, dict) and "queries" in batch:
-        return _json({"results": [{"candidates": _answer(q)} for q in _draft_queries(batch["queries"])]})
+    if request.method == "POST" and request.is_json:
+        return _json({"results": [{"candidates": _answer(q)} for q in _draft_queries(_json_batch())]})
     if (raw := request.values.get("queries")) is not None:
         queries = _parse_batch(raw)
         return _json({key: {"result": _answer(query)} for key, query in queries.items()})
@@ -96,7 +96,7 @@ def suggest_entity() -> Response:
 def suggest_type() -> Response:
     """Types whose id or name has a word starting with ``prefix``."""
     start = _cursor()
-    found = suggest_types(request.args.get("prefix", ""), MAX_LIMIT)[start : start + _limit()]
+    found = suggest_types(_prefix(), MAX_LIMIT)[start : start + _limit()]
     return _json({"result": [t.as_json() for t in found]})
 
 
@@ -104,7 +104,7 @@ def suggest_type() -> Response:
 def suggest_property() -> Response:
     """Properties (``role``, ``place``, ``participant``) whose name has a word starting with ``prefix``."""
     start = _cursor()
-    return _json({"result": suggest_properties(request.args.get("prefix", ""), MAX_LIMIT)[start : start + _limit()]})
+    return _json({"result": suggest_properties(_prefix(), MAX_LIMIT)[start : start + _limit()]})
 
 
 @bp.errorhandler(KGError)
@@ -162,6 +162,14 @@ def _parse_single(raw: str) -> NameQuery:
     if raw.lstrip().startswith("{"):
         return _parse_query("query", _load_json(raw, "query"))
     return _parse_query("query", {"query": raw})
+
+
+def _json_batch() -> Any:
+    """The ``queries`` of a JSON POST (the 1.0 draft's batch)."""
+    batch = request.get_json(silent=True)
+    if not isinstance(batch, dict) or "queries" not in batch:
+        raise InputError('a JSON POST to /reconcile is a batch: {"queries": [{"query": "..."}, ...]}')
+    return batch["queries"]
 
 
 def _draft_queries(raw: Any) -> list[NameQuery]:
@@ -245,7 +253,7 @@ def _property(where: str, raw: Any) -> PropertyValue:
 
 
 def _checked_limit(where: str, raw: Any) -> int:
-    if isinstance(raw, bool) or not isinstance(raw, int | str) or not str(raw).strip().isdigit():
+    if isinstance(raw, bool) or not isinstance(raw, int | str) or not WHOLE.fullmatch(str(raw)):
         raise InputError(f"{where}: `limit` must be a whole number from 1 to {MAX_LIMIT}")
     limit = int(raw)
     if not 1 <= limit <= MAX_LIMIT:
@@ -292,13 +300,21 @@ def _required(name: str) -> str:
     return value
 
 
+def _prefix() -> str:
+    """``prefix`` of type and property suggestions (may be empty: all of them)."""
+    value = request.args.get("prefix", "")
+    if len(value) > MAX_TEXT:
+        raise InputError(f"`prefix` is longer than {MAX_TEXT} characters")
+    return value
+
+
 def _limit() -> int:
     return _checked_limit("the request", request.args.get("limit", DEFAULT_LIMIT))
 
 
 def _cursor() -> int:
     raw = request.args.get("cursor", "0")
-    if not raw.isdigit():
+    if not WHOLE.fullmatch(raw):
         raise InputError("`cursor` must be a whole number (the offset of the first suggestion)")
     return int(raw)
 
@@ -320,7 +336,7 @@ def _json(data: Any, status: int = 200) -> Response:
     callback = request.args.get("callback")
     if callback is None:
         return Response(text, status=status, mimetype="application/json")
-    if not _CALLBACK.match(callback) or len(callback) > 100:
+    if not CALLBACK.match(callback) or len(callback) > 100:
         raise InputError("`callback` must be a JavaScript function name (letters, digits, _, $ and dots)")
     return Response(f"/**/{callback}({text});", status=status, mimetype="application/javascript")
 

@@ -61,6 +61,8 @@ def endpoint() -> Any:
     if op.text is None:
         if request.method == "POST":
             raise InputError("a POST to /sparql needs a query (form field `query` or an application/sparql-query body)")
+        if op.default_graphs or op.named_graphs:
+            raise InputError("default-graph-uri and named-graph-uri choose the dataset of a query: give a `query` too")
         if neg.prefers_html():
             return render_template("sparql.html", queries=all_queries(), query="", result=None)
         return _service_description()

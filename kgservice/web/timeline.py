@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -16,7 +17,10 @@ from kgservice.web.negotiation import link_header
 bp = Blueprint("timeline", __name__)
 
 FILTERS = ("actor", "class", "status", "source", "from", "to")
-PER_PAGE, MAX_PER_PAGE = 100, 500
+PER_PAGE, MAX_PER_PAGE, MAX_PAGE = 100, 500, 10**6
+WHOLE = re.compile(r"[0-9]{1,7}")  # ASCII digits only: str.isdigit() also takes "²", which int() refuses
+DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+FORMATS = ("json", "timelinejs")
 STATUSES = ("Occurred", "Ongoing", "Planned", "Possible", "Hypothetical", "Denied")
 CLASSES = (
     "Meeting",
@@ -33,15 +37,32 @@ CLASSES = (
 
 
 def _filters() -> dict[str, str]:
-    """The filter parameters of the request, dates checked."""
-    values = {name: request.args.get(name, "").strip() for name in FILTERS}
+    """The filter parameters of the request, checked: a 400 names the parameter and its valid values."""
+    values = {name: request.args.get(name, "") for name in FILTERS}
+    values.update({name: values[name].strip() for name in ("actor", "source")})  # names and ids, as pasted
     for name in ("from", "to"):
-        if values[name]:
-            try:
-                date.fromisoformat(values[name])
-            except ValueError as exc:
-                raise InputError(f"`{name}` must be a date like 2018-09-10, not {values[name]!r}") from exc
+        if values[name] and not _is_day(values[name]):
+            raise InputError(f"`{name}` must be a date like 2018-09-10, not {values[name]!r}")
+    for name, choices in (("class", CLASSES), ("status", STATUSES)):
+        if values[name] and _term(values[name]) not in {c.lower() for c in choices}:
+            raise InputError(f"unknown {name} {values[name]!r}; the {name} values are {', '.join(choices)}")
     return values
+
+
+def _is_day(value: str) -> bool:
+    """An ISO calendar date written out (``2018-09-10``), and a real day."""
+    if not DAY.fullmatch(value):
+        return False
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _term(value: str) -> str:
+    """A class or status as the filter compares it: ``Meeting``, ``kg:Meeting`` and the IRI are one."""
+    return (local_name(value) or "").removeprefix("kg:").lower()
 
 
 def _criteria(values: dict[str, str]) -> dict[str, str | None]:
@@ -58,9 +79,9 @@ def _criteria(values: dict[str, str]) -> dict[str, str | None]:
 def _paging() -> tuple[int, int]:
     """``page`` (from 1) and ``per_page`` (1 to MAX_PER_PAGE), checked."""
     numbers = []
-    for name, default, top in (("page", 1, 10**6), ("per_page", PER_PAGE, MAX_PER_PAGE)):
+    for name, default, top in (("page", 1, MAX_PAGE), ("per_page", PER_PAGE, MAX_PER_PAGE)):
         raw = request.args.get(name, "").strip() or str(default)
-        if not raw.isdigit() or not 1 <= int(raw) <= top:
+        if not WHOLE.fullmatch(raw) or not 1 <= int(raw) <= top:
             raise InputError(f"`{name}` must be a whole number from 1 to {top}, not {raw!r}")
         numbers.append(int(raw))
     return numbers[0], numbers[1]
@@ -123,10 +144,10 @@ def _axis(window: TimelinePage) -> dict[str, Any]:
 @bp.get("/timeline.json")
 def as_json() -> Response:
     """The timeline as JSON; ``format=timelinejs`` gives TimelineJS3 JSON (dated events only)."""
-    events = timeline_events(get_store(), **_criteria(_filters()))
     fmt = request.args.get("format", "")
+    if fmt not in {"", *FORMATS}:
+        raise InputError(f"unknown format {fmt!r}; the formats are {', '.join(FORMATS)}")
+    events = timeline_events(get_store(), **_criteria(_filters()))
     if fmt == "timelinejs":
         return jsonify(timelinejs(events, escape=escape))
-    if fmt not in {"", "json"}:
-        raise InputError(f"unknown format {fmt!r}: use json or timelinejs")
     return jsonify({"events": events})
