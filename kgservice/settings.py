@@ -54,8 +54,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "KG_MAX_ARTICLE_BYTES",
         1_000_000,
-        "Longest article text accepted (ingest, extract, /api/articles), in bytes (UTF-8); spaCy reads at most"
-        " 1,000,000 characters of one text.",
+        "Longest article text accepted (ingest, extract, /api/articles), in bytes (UTF-8); at most 1,000,000,"
+        " spaCy's limit for one text.",
     ),
     Setting(
         "KG_ALLOW_SERVICE",
@@ -95,6 +95,7 @@ SETTINGS: tuple[Setting, ...] = (
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
+SPACY_MAX_CHARS = 1_000_000  # spaCy's default nlp.max_length: its parser and NER need about 1 GB per 100,000
 
 
 @dataclass(frozen=True)
@@ -144,7 +145,16 @@ def load_settings(overrides: Mapping[str, Any] | None = None, environ: Mapping[s
         values[name] = value
     base = str(values["KG_BASE_URI"])
     values["KG_BASE_URI"] = base if base.endswith("/") else base + "/"
+    _check_article_limit(values["KG_MAX_ARTICLE_BYTES"])
     return Settings(**{name.removeprefix("KG_").lower(): value for name, value in values.items()})
+
+
+def _check_article_limit(limit: int) -> None:
+    """An article over spaCy's ``nlp.max_length`` (in characters; a character is at least a byte) fails extraction."""
+    if not 1 <= limit <= SPACY_MAX_CHARS:
+        from kgservice.errors import ConfigError
+
+        raise ConfigError(f"KG_MAX_ARTICLE_BYTES must be from 1 to {SPACY_MAX_CHARS:,} (spaCy's limit), not {limit:,}")
 
 
 def _parse(setting: Setting, raw: str) -> Any:

@@ -16,6 +16,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from kgservice.cli import main
+from kgservice.errors import ConfigError
+from kgservice.settings import load_settings
 from kgservice.store import GraphStore
 from tests.conftest import running_app
 
@@ -113,6 +115,16 @@ def test_an_article_over_the_limit_is_a_413_and_nothing_is_stored(client: FlaskC
         message = refused(client.post("/api/articles", data=body, content_type=kind, headers=WRITE), 413)
         assert "369 bytes" in message and "KG_MAX_ARTICLE_BYTES" in message
     assert len(store) == before
+
+
+def test_an_article_too_long_for_spacy_is_a_413_not_a_500(tmp_path: Path) -> None:
+    """Extraction failed with spaCy's E088 on a text over 1,000,000 characters: a 500 before the limit existed."""
+    with running_app(tmp_path / "kg", KG_API_TOKEN=TOKEN) as app:
+        text = "Officials met. " * 70_000
+        response = app.test_client().post("/api/articles", data=text, content_type="text/plain", headers=WRITE)
+        assert "1,049,999 bytes" in refused(response, 413)
+    with pytest.raises(ConfigError, match="spaCy"):
+        load_settings({"KG_MAX_ARTICLE_BYTES": 2_000_000})
 
 
 def test_a_body_over_the_request_limit_is_a_413(client: FlaskClient, store: GraphStore) -> None:
