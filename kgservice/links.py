@@ -31,6 +31,7 @@ from functools import cache
 from pathlib import Path
 
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
+from rdflib.compare import isomorphic
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, XSD
 
 from kgservice import __version__
@@ -285,9 +286,27 @@ def reconciliation_graph(settings: Settings, actors: list[Actor]) -> Graph | Non
 
 
 def refresh_links(store: GraphStore, settings: Settings) -> dict[str, int]:
-    """Recompute every link graph and replace each in one transaction; the ``owl:sameAs`` count per graph."""
+    """Recompute every link graph and replace each that changed in one transaction; the ``owl:sameAs`` count per graph.
+
+    A graph that differs from the stored one only in when it was made is not written, so
+    calling this when nothing changed (an ingest that skipped every article, one catching up
+    after a run was killed between its last article and its links) leaves the store as it is.
+    """
     counts = {}
     for graph in build_link_graphs(store, settings):
-        store.replace_graph(URIRef(str(graph.identifier)), graph)
-        counts[str(graph.identifier).rsplit("/", 1)[-1]] = len(list(graph.triples((None, OWL.sameAs, None))))
+        name = URIRef(str(graph.identifier))
+        if not _same_but_run_time(store.graph(name), graph):
+            store.replace_graph(name, graph)
+        counts[str(name).rsplit("/", 1)[-1]] = len(list(graph.triples((None, OWL.sameAs, None))))
     return counts
+
+
+def _same_but_run_time(stored: Graph, new: Graph) -> bool:
+    """Isomorphic graphs once the activities' start times are left out."""
+
+    def kept(graph: Graph) -> Graph:
+        copy = Graph()
+        copy += (t for t in graph if t[1] != PROV.startedAtTime)
+        return copy
+
+    return isomorphic(kept(stored), kept(new))

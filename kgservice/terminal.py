@@ -61,7 +61,8 @@ def ingest_with_progress(
 
     Articles already stored with the same content hash are skipped without extracting
     them. The rest are extracted (in ``jobs`` worker processes when ``jobs`` > 1) and
-    resolved, mapped and written here, one at a time and in input order.
+    resolved, mapped and written here, one at a time and in input order. Then the link
+    graphs are brought up to date, whatever the run stored.
     """
     from kgservice.bulk import parallel_extractions, serial_extractions
     from kgservice.ingest import Ingester
@@ -101,10 +102,10 @@ def ingest_with_progress(
         for (path, _), extraction in zip(todo, extractions, strict=True):
             _store(ingester, path, extraction, replace, summary)
             progress.advance(task)
-    if summary.outcomes["added"] or summary.outcomes["replaced"]:
-        from kgservice.links import refresh_links
+    from kgservice.links import refresh_links
 
-        refresh_links(store, settings)
+    # every run, even one that stored nothing: a run killed after its last article left the links behind
+    refresh_links(store, settings)
     return summary
 
 

@@ -12,6 +12,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
 ROOT = Path(__file__).resolve().parent.parent
 GUNICORN = Path(sys.executable).parent / "gunicorn"
@@ -48,13 +49,11 @@ def stop(process: subprocess.Popen, grace: float = 30.0) -> None:
         process.wait()
 
 
-@contextlib.contextmanager
-def serve(store: Path, log: Path, threads: int = 4, **env: str) -> Iterator[str]:
-    """Run ``kgservice.web.wsgi:app`` under gunicorn on ``store``; yield its base URL.
+def launch(store: Path, out: IO[bytes], threads: int = 4, **env: str) -> tuple[subprocess.Popen, str]:
+    """Start gunicorn on ``store`` (log to ``out``) in a process group of its own; return it and its base URL once healthy.
 
-    ``env`` adds settings (``KG_API_TOKEN="…"``, ``KG_QUERY_TIMEOUT="2"``…); ``KG_BASE_URI``
-    stays what the store was built with (the environment's, or the default), so the server
-    links its IRIs to its own pages. The server log goes to ``log``. The store must be closed by every other process before this starts.
+    The group holds the master, its worker and the worker's extraction process, so a test can
+    kill them all at once (``os.killpg``). See :func:`serve` for ``env``.
     """
     port = free_port()
     environment = {**os.environ, "KG_STORE": str(store), "PYTHONPATH": str(ROOT), **env}
@@ -72,11 +71,29 @@ def serve(store: Path, log: Path, threads: int = 4, **env: str) -> Iterator[str]
         "-",
         "kgservice.web.wsgi:app",
     ]
+    server = subprocess.Popen(
+        command, cwd=ROOT, env=environment, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+    )
+    try:
+        health = wait_healthy(f"http://127.0.0.1:{port}/healthz", server)
+        assert health["status"] == "ok", health
+    except BaseException:
+        stop(server)
+        raise
+    return server, f"http://127.0.0.1:{port}"
+
+
+@contextlib.contextmanager
+def serve(store: Path, log: Path, threads: int = 4, **env: str) -> Iterator[str]:
+    """Run ``kgservice.web.wsgi:app`` under gunicorn on ``store``; yield its base URL.
+
+    ``env`` adds settings (``KG_API_TOKEN="…"``, ``KG_QUERY_TIMEOUT="2"``…); ``KG_BASE_URI``
+    stays what the store was built with (the environment's, or the default), so the server
+    links its IRIs to its own pages. The server log goes to ``log``. The store must be closed by every other process before this starts.
+    """
     with log.open("wb") as out:
-        server = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=out, stderr=subprocess.STDOUT)
+        server, url = launch(store, out, threads, **env)
         try:
-            health = wait_healthy(f"http://127.0.0.1:{port}/healthz", server)
-            assert health["status"] == "ok", health
-            yield f"http://127.0.0.1:{port}"
+            yield url
         finally:
             stop(server)

@@ -114,8 +114,8 @@ def create() -> Response:
     with _write_lock:
         ingester = Ingester(get_store(), settings())
         result = ingester.store_extraction(extraction, replace=replace)
-        if result.outcome in {"added", "replaced"}:
-            refresh_links(get_store(), settings())
+        # unchanged too (nothing is written then): a server killed between an article and its links catches up
+        refresh_links(get_store(), settings())
     body = {
         "article": str(result.article),
         "outcome": result.outcome,
