@@ -5,10 +5,11 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import stat
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import click
 
@@ -298,11 +299,43 @@ def export(
     chunks = dumps.dump_chunks(store, dumps.dump_format(fmt), scope, base_uri)
     if gzip_output:
         chunks = dumps.gzipped(chunks)
-    with contextlib.ExitStack() as stack:
-        sink = stack.enter_context(output.open("wb")) if output is not None else sys.stdout.buffer
-        for chunk in chunks:
-            sink.write(chunk)
-        sink.flush()
+    try:
+        with contextlib.ExitStack() as stack:
+            sink = stack.enter_context(_replacing(output)) if output is not None else sys.stdout.buffer
+            for chunk in chunks:
+                sink.write(chunk)
+            sink.flush()
+    except OSError as exc:
+        _fail(f"cannot write {output or 'to stdout'}: {exc.strerror or exc}")
+
+
+@contextlib.contextmanager
+def _replacing(path: Path) -> Iterator[IO[bytes]]:
+    """A file that takes ``path``'s place only once it is written whole.
+
+    An export that is killed or fails leaves the file it was to replace (last night's
+    backup) as it was, and at most a ``.NAME.PID.part`` beside it. A pipe or a device
+    (``/dev/stdout``) is written as it comes; a symbolic link's target is replaced.
+    """
+    try:
+        regular = stat.S_ISREG(os.stat(path).st_mode)
+    except FileNotFoundError:
+        regular = True  # a new file
+    if not regular:
+        with path.open("wb") as sink:
+            yield sink
+        return
+    path = Path(os.path.realpath(path))
+    part = path.with_name(f".{path.name}.{os.getpid()}.part")
+    with os.fdopen(os.open(part, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666), "wb") as sink:
+        try:
+            yield sink
+            sink.flush()
+            os.fsync(sink.fileno())
+        except BaseException:
+            part.unlink()
+            raise
+    os.replace(part, path)
 
 
 @main.command()

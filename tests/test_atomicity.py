@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import gzip
 import http.client
 import json
 import os
@@ -465,3 +466,31 @@ def test_dumps_taken_while_articles_are_posted_restore_whole_articles(
     assert counts[-1] == len(order)
     assert_isomorphic_stores(restored, served)  # the last dump, after the posts: the store as served
     print(f"\n{len(taken)} dumps taken while {late} articles were posted; articles in those restored: {counts}")
+
+
+def test_a_killed_export_leaves_the_previous_backup_whole(reference_store: Path, tmp_path: Path) -> None:
+    """``kgservice export -o`` SIGKILLed as soon as it starts writing: the file it was to replace is untouched."""
+    store, backup = tmp_path / "kg", tmp_path / "backup.trig.gz"
+    shutil.copytree(reference_store, store)
+    old = b"last night's backup"
+    env = {**os.environ, "KG_STORE": str(store)}
+    for _attempt in range(5):
+        backup.write_bytes(old)
+        process = subprocess.Popen(
+            [str(KGSERVICE), "export", "--gzip", "-o", str(backup)], env=env, stdout=subprocess.DEVNULL
+        )
+        while process.poll() is None:
+            if backup.stat().st_size != len(old) or any(p.name.endswith(".part") for p in tmp_path.iterdir()):
+                process.kill()  # it has begun to write
+            time.sleep(0.001)
+        if process.returncode == -signal.SIGKILL:
+            break
+    assert process.returncode == -signal.SIGKILL, "every export ended before it could be killed"
+    assert backup.read_bytes() == old
+    assert cli(store, "export", "--gzip", "-o", str(backup)).exit_code == 0
+    with GraphStore(str(store)) as opened:
+        assert len(list(ox.parse(gzip.decompress(backup.read_bytes()), ox.RdfFormat.TRIG))) == len(opened)
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] in (
+        [],
+        [f".{backup.name}.{process.pid}.part"],
+    )
