@@ -57,18 +57,14 @@ def launch(store: Path, out: IO[bytes], threads: int = 4, **env: str) -> tuple[s
     """
     port = free_port()
     environment = {**os.environ, "KG_STORE": str(store), "PYTHONPATH": str(ROOT), **env}
-    command = [
+    command = [  # as `kgservice serve` runs it: one gthread worker, JSON logs with one line per request
         str(GUNICORN),
-        "--workers",
-        "1",
+        "--config",
+        "python:kgservice.web.gunicorn_conf",
         "--threads",
         str(threads),
-        "--worker-class",
-        "gthread",
         "--bind",
         f"127.0.0.1:{port}",
-        "--access-logfile",
-        "-",
         "kgservice.web.wsgi:app",
     ]
     server = subprocess.Popen(
