@@ -35,6 +35,7 @@ ENTITY_TYPES = {
 }
 _POSSESSIVE = re.compile(r"[’']s?$")
 _LEADING_DET = {"the", "a", "an"}
+_QUOTE_MARKS = '"“”„‟«»‹›「」『』《》〈〉'
 
 
 @dataclass
@@ -54,10 +55,29 @@ class _Cluster:
 
 
 def slugify(text: str) -> str:
-    """A lower-case ASCII slug ("Xi Jinping" → "xi-jinping")."""
+    """A lower-case slug: ASCII when every letter folds to ASCII ("Xi Jinping" → "xi-jinping",
+    "José" → "jose"), else in the name's own letters ("Ангела Меркель" → "ангела-меркель"),
+    so that no letter is dropped and names in other scripts do not all get the empty slug.
+    Empty when the text has no letter or digit."""
     dashed = re.sub(r"[\u2010-\u2015]", "-", text)
-    ascii_text = unicodedata.normalize("NFKD", dashed).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    folded = unicodedata.normalize("NFKD", dashed)
+    if all(_folds_to_ascii(ch) for ch in unicodedata.normalize("NFKC", dashed)):
+        return re.sub(r"[^a-z0-9]+", "-", folded.encode("ascii", "ignore").decode().lower()).strip("-")
+    words = (ch if _is_word(ch) else "-" for ch in unicodedata.normalize("NFKC", dashed).lower())
+    return re.sub(r"-{2,}", "-", "".join(words)).strip("-")
+
+
+def _is_word(ch: str) -> bool:
+    """A letter, digit or combining mark that may stand in an IRI (RFC 3987 leaves out the variation
+    selectors of plane 14, U+E0100–U+E01EF)."""
+    return unicodedata.category(ch)[0] in "LNM" and not 0xE0000 <= ord(ch) <= 0xE0FFF
+
+
+def _folds_to_ascii(ch: str) -> bool:
+    """Whether a character is not a letter or digit, or decomposes to an ASCII one ("é" → "e"; "ß", "Д" do not)."""
+    if unicodedata.category(ch)[0] not in "LN":
+        return True
+    return any(c.isascii() and c.isalnum() for c in unicodedata.normalize("NFKD", ch))
 
 
 _COMPANY_SUFFIX = re.compile(r"[\s,]+(?:inc|corp|corporation|co|ltd|llc|plc|ag|sa|gmbh|nv|se)\.?$", re.IGNORECASE)
@@ -82,7 +102,10 @@ def find_actors(doc: Doc) -> tuple[list[Actor], dict[int, str]]:
             cluster.canonical = country
             cluster.add(span, name, "Place")
             continue
-        cluster = clusters[actor_key(name)]
+        key = actor_key(name)
+        if not key:  # no letter or digit: not a name
+            continue
+        cluster = clusters[key]
         cluster.add(span, name, type_)
         if _apposition_is_organisation(ent):
             cluster.types["Organization"] += 2
@@ -171,6 +194,12 @@ def _mention(ent: SpacySpan) -> tuple[Span, str, str] | None:
         return None
     doc = ent.doc
     start, end = tokens[0].idx, tokens[-1].idx + len(tokens[-1].text)
+    while start < end and doc_text(doc)[start] in _QUOTE_MARKS:  # «Name, 「Name: marks the tokenizer left on
+        start += 1
+    while end > start and doc_text(doc)[end - 1] in _QUOTE_MARKS:
+        end -= 1
+    if start == end:
+        return None
     text = (
         _POSSESSIVE.sub("", doc_text(doc)[start:end])
         if tokens[-1].text.endswith(("’s", "'s"))

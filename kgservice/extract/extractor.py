@@ -84,7 +84,7 @@ def author_stances(
     editorial = (article.genre or "").lower() == "editorial"
     work = f"“{article.title}”" if article.title else f"article {article.id}"
     name = article.author or f"{'Editorial board' if editorial else 'Author'} of {work}"
-    actor_id = slugify(article.author) if article.author else slugify(f"author {article.id}")
+    actor_id = slugify(article.author or "") or slugify(f"author {article.id}")
     while actor_id in taken_ids:
         actor_id += "-author"
     author = Actor(actor_id, name, "Organization" if editorial and not article.author else "Person")
