@@ -32,6 +32,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 from kgservice.extract.records import TimeValue
 from kgservice.extract.timewords import (
@@ -236,7 +237,7 @@ def _duration_timex(n: float | None, unit: str) -> str:
             return f"PT{int(value * 60)}M"
         if unit == "day" and value * 24 == int(value * 24):
             return f"PT{int(value * 24)}H"
-        return f"{prefix}{value:g}{letter}"
+        return f"{prefix}{Decimal(repr(value)):f}{letter}"  # never "1e-05": TIMEX3 has no exponents
     return f"{prefix}{int(value)}{letter}"
 
 
