@@ -25,6 +25,8 @@ MAX_TITLE_WORDS = 30
 MAX_RESIDUE_WORDS = 4
 CLOSING_PUNCTUATION = tuple(".!?:;,\"'”’)»…")
 _SLUG_UNSAFE = re.compile(r"[^a-z0-9_-]+")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_XML_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def parse_date(value: str | date | None, what: str = "date") -> date | None:
@@ -236,6 +238,8 @@ def _check_fields(data: Mapping[str, Any]) -> None:
 
 
 def _article(body: str, stem: str, meta: Mapping[str, Any], clean: bool = True) -> ArticleInput:
+    _refuse_surrogates({"text": body, **meta})
+    body = _xml_safe(body)
     if clean:
         body = strip_residue(body)
     if not body.strip():
@@ -251,10 +255,32 @@ def _article(body: str, stem: str, meta: Mapping[str, Any], clean: bool = True) 
     )
 
 
+def _refuse_surrogates(fields: Mapping[str, Any]) -> None:
+    """Refuse a lone surrogate (a JSON ``\\ud800`` escape without its pair, a file name or argument byte that is not
+    UTF-8): it is not a Unicode character, so it can be neither parsed nor stored."""
+    for key, value in fields.items():
+        for text in value if isinstance(value, list) else [value]:
+            found = _SURROGATE.search(text) if isinstance(text, str) else None
+            if found:
+                raise InputError(
+                    f'"{key}" holds a lone surrogate U+{ord(found[0]):04X} at character {found.start()},'
+                    " which is not a Unicode character (send the character itself or both halves of its pair)"
+                )
+
+
+def _xml_safe(text: str) -> str:
+    """Control characters XML cannot carry (all but tab and line breaks; U+FFFE, U+FFFF) read as spaces.
+
+    One character for one, so offsets hold; without them every export format (RDF/XML,
+    SPARQL XML results, HTML) can carry the text.
+    """
+    return _XML_UNSAFE.sub(" ", text)
+
+
 def _text_field(value: Any) -> str | None:
     if value is None:
         return None
     if isinstance(value, list):
         value = ", ".join(str(v) for v in value)
-    text = str(value).strip()
+    text = _xml_safe(str(value)).strip()
     return text or None
