@@ -21,8 +21,9 @@ always a prefix of the input, a resumed run sees the store the reference run saw
 
 Backups: ``kgservice export`` of the reference store (ten articles, link graphs, ontology)
 restored by ``kgservice ingest`` into an empty store gives isomorphic graphs, blank nodes
-and times included; so do ``GET /export`` dumps taken while articles are being posted,
-each holding every article whole or not at all.
+and times included; ``GET /export`` dumps taken while articles are being posted hold every
+article whole or not at all. An export killed as it writes leaves the previous backup
+file as it was; a restore killed part-way leaves each graph whole or absent.
 """
 
 from __future__ import annotations
@@ -64,10 +65,11 @@ from tests.live import launch, stop
 
 KGSERVICE = Path(sys.executable).parent / "kgservice"
 RNG_SEED = 20180910
-CLI_KILLS = 16
+CLI_KILLS = 14
 CLI_LANES = 2
 HTTP_KILLS = 4
 HTTP_LANES = 2
+RESTORE_KILLS = 4
 TOKEN = "atomicity-token"
 PROGRESS = re.compile(rb"(\d+)/(\d+)")
 ANSI = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]")
@@ -508,4 +510,40 @@ def test_a_killed_export_leaves_the_previous_backup_whole(reference_store: Path,
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] in (
         [],
         [f".{backup.name}.{process.pid}.part"],
+    )
+
+
+def test_a_killed_restore_leaves_whole_graphs_and_a_second_one_completes_it(
+    reference_store: Path, reference: Snapshot, tmp_path: Path
+) -> None:
+    """``kgservice ingest backup.nq.gz`` into an empty store, SIGKILLed a seeded random delay after it starts
+    reading the dump into its scratch store: each graph is restored whole or not at all."""
+    dump = tmp_path / "backup.nq.gz"
+    assert cli(reference_store, "export", "--format", "nquads", "--gzip", "-o", str(dump)).exit_code == 0
+    rng, restored, finished = random.Random(RNG_SEED + 20), [], 0
+    for attempt in range(3 * RESTORE_KILLS):
+        store, scratch = tmp_path / f"kg-{attempt}", tmp_path / f"tmp-{attempt}"
+        scratch.mkdir()
+        env = {**os.environ, "KG_STORE": str(store), "TMPDIR": str(scratch)}
+        process = subprocess.Popen([str(KGSERVICE), "ingest", str(dump)], env=env, stdout=subprocess.DEVNULL)
+        while process.poll() is None and not any(scratch.iterdir()):
+            time.sleep(0.001)
+        time.sleep(rng.uniform(0.0, 0.35))  # reading the dump, writing graph after graph, closing: 0.3–0.6 s here
+        process.kill()
+        ended, found = process.wait(), snapshot(store)
+        if ended == 0:
+            assert_same_store(found, reference)
+            finished += 1
+            continue
+        for name, triples in found.items():
+            assert triples == reference[name], f"graph {name} is partly restored"
+        restored.append(len(found))
+        if len(restored) == RESTORE_KILLS:
+            break
+    assert len(restored) == RESTORE_KILLS, f"only {len(restored)} restores were killed before they ended"
+    assert cli(store, "ingest", str(dump)).exit_code == 0
+    assert_isomorphic_stores(store, reference_store)
+    print(
+        f"\n{RESTORE_KILLS} restores killed, {finished} ended first; "
+        f"graphs (of {len(reference)}) stored after each kill: {restored}"
     )
