@@ -516,21 +516,17 @@ def test_a_killed_export_leaves_the_previous_backup_whole(reference_store: Path,
 def test_a_killed_restore_leaves_whole_graphs_and_a_second_one_completes_it(
     reference_store: Path, reference: Snapshot, tmp_path: Path
 ) -> None:
-    """``kgservice ingest backup.nq.gz`` into an empty store, SIGKILLed a seeded random delay after it starts
-    reading the dump into its scratch store: each graph is restored whole or not at all."""
+    """``kgservice ingest backup.nq.gz`` into an empty store, SIGKILLed a seeded random share of an uninterrupted
+    restore's time after it starts reading the dump into its scratch store: each graph is whole or absent."""
     dump = tmp_path / "backup.nq.gz"
     assert cli(reference_store, "export", "--format", "nquads", "--gzip", "-o", str(dump)).exit_code == 0
     rng, restored, finished = random.Random(RNG_SEED + 20), [], 0
+    ended, took = restore_until(dump, tmp_path / "whole", None)  # reading, writing graph after graph, closing
+    assert ended == 0
     for attempt in range(3 * RESTORE_KILLS):
-        store, scratch = tmp_path / f"kg-{attempt}", tmp_path / f"tmp-{attempt}"
-        scratch.mkdir()
-        env = {**os.environ, "KG_STORE": str(store), "TMPDIR": str(scratch)}
-        process = subprocess.Popen([str(KGSERVICE), "ingest", str(dump)], env=env, stdout=subprocess.DEVNULL)
-        while process.poll() is None and not any(scratch.iterdir()):
-            time.sleep(0.001)
-        time.sleep(rng.uniform(0.0, 0.35))  # reading the dump, writing graph after graph, closing: 0.3–0.6 s here
-        process.kill()
-        ended, found = process.wait(), snapshot(store)
+        store = tmp_path / f"kg-{attempt}"  # empty each time, so half a graph would show
+        ended, _ = restore_until(dump, store, rng.uniform(0.0, 1.0) * took)
+        found = snapshot(store)
         if ended == 0:
             assert_same_store(found, reference)
             finished += 1
@@ -547,3 +543,19 @@ def test_a_killed_restore_leaves_whole_graphs_and_a_second_one_completes_it(
         f"\n{RESTORE_KILLS} restores killed, {finished} ended first; "
         f"graphs (of {len(reference)}) stored after each kill: {restored}"
     )
+
+
+def restore_until(dump: Path, store: Path, delay: float | None) -> tuple[int, float]:
+    """Restore ``dump`` into ``store`` in a process, SIGKILLed ``delay`` s after its scratch store appears (``None``:
+    never); its exit status, and the seconds from the scratch store's appearance to its end."""
+    scratch = store.with_name(f"{store.name}-tmp")  # the temporary folder: a killed restore leaves its scratch store
+    scratch.mkdir()
+    env = {**os.environ, "KG_STORE": str(store), "TMPDIR": str(scratch)}
+    process = subprocess.Popen([str(KGSERVICE), "ingest", str(dump)], env=env, stdout=subprocess.DEVNULL)
+    while process.poll() is None and not any(scratch.iterdir()):
+        time.sleep(0.001)
+    began = time.monotonic()
+    if delay is not None:
+        time.sleep(delay)
+        process.kill()
+    return process.wait(), time.monotonic() - began
