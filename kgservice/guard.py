@@ -46,6 +46,7 @@ from xml.sax.saxutils import escape, quoteattr
 import pyoxigraph as ox
 
 from kgservice.errors import KGError, NotAcceptable, QuerySyntaxError, StoreError
+from kgservice.remote import RemoteStore
 from kgservice.sparqltext import declares_dataset
 from kgservice.store import named_node, syntax_message
 
@@ -481,6 +482,8 @@ class QueryGuard:
                 os.close(request_w)
                 os.close(answer_r)
                 _become_worker(keep={request_r, answer_w}, close=others)
+                if isinstance(inner, RemoteStore):  # the server stops a query this worker is killed for
+                    inner.timeout = min(inner.timeout, self.timeout)
                 _serve(inner, request_r, answer_w)
             finally:
                 os._exit(0)
