@@ -38,7 +38,7 @@ raptor:
 	fi
 	@command -v rapper >/dev/null 2>&1 || echo "rapper is missing (not root, or no apt-get): the rapper checks of tests/test_export.py are skipped, and fail under CI"
 
-# Debian's Virtuoso, one of the SPARQL servers the remote-store tests start on loopback.
+# Debian's Virtuoso, one of the SPARQL servers the integration tests start on loopback.
 virtuoso:
 	@if ! command -v virtuoso-t >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
 		echo "Installing Debian's virtuoso-opensource for the remote-store tests"; \
@@ -47,14 +47,22 @@ virtuoso:
 			|| { apt-get update -qq && apt-get install -y -qq --no-install-recommends virtuoso-opensource >/dev/null; } \
 			|| echo "apt-get could not install virtuoso-opensource"; \
 	fi
-	@command -v virtuoso-t >/dev/null 2>&1 || echo "virtuoso-t is missing (not root, or no apt-get): the Virtuoso runs of tests/test_remote_store.py are skipped, and fail under CI"
+	@command -v virtuoso-t >/dev/null 2>&1 || echo "virtuoso-t is missing (not root, or no apt-get): the suite's Virtuoso run and the Virtuoso runs of tests/test_remote_store.py are skipped, and fail under CI"
 
 run: install
 	$(BIN)/kgservice ingest seeds/
 	$(BIN)/kgservice serve
 
+# The suite on the embedded store, then every test that asks for a store (tests/backends.py) on
+# Oxigraph server and on Debian's Virtuoso, both started by the tests on loopback. Each run goes
+# on when an earlier one failed; the target fails if any did.
+TEST_BACKENDS ?= embedded oxigraph virtuoso
+
 test: install chromium raptor virtuoso
-	$(BIN)/python -m pytest
+	@status=0; for backend in $(TEST_BACKENDS); do \
+		echo "== the test suite on the $$backend store"; \
+		KG_TEST_BACKEND=$$backend $(BIN)/python -m pytest || status=1; \
+	done; exit $$status
 
 lint: install
 	$(BIN)/ruff check kgservice tests benchmarks scripts

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.backends import Backend
 from tests.live import serve
-from tests.test_web import build_seed_store
 
 TOKEN = "api-token-7c1"
 STORY = {
@@ -23,9 +23,10 @@ STORY = {
 
 
 @pytest.fixture(scope="module")
-def base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    location = tmp_path_factory.mktemp("apistore") / "kg"
-    build_seed_store(location)
+def base(
+    backend: Backend, seed_store: str, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    location = backend.copy_store(seed_store, request)
     with serve(location, tmp_path_factory.mktemp("apilog") / "gunicorn.log", KG_API_TOKEN=TOKEN) as url:
         yield url
 

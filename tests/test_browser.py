@@ -29,8 +29,8 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import RDFS
 
 from kgservice.settings import load_settings
+from tests.backends import Backend
 from tests.live import serve
-from tests.test_web import build_seed_store
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
@@ -95,10 +95,11 @@ class Watched:
 
 
 @pytest.fixture(scope="module")
-def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def service(
+    backend: Backend, seed_store: str, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     """gunicorn on a store of the seeds; the base URL (``http://127.0.0.1:PORT``)."""
-    location = tmp_path_factory.mktemp("browserstore") / "kg"
-    build_seed_store(location)  # built and closed before the server opens it
+    location = backend.copy_store(seed_store, request)  # closed before the server opens it
     with serve(location, tmp_path_factory.mktemp("browserlog") / "gunicorn.log") as url:
         yield url
 

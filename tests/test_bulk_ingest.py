@@ -19,6 +19,7 @@ from kgservice.extract.records import ArticleInput
 from kgservice.graph.namespaces import PROV
 from kgservice.ingest import content_hash
 from kgservice.store import GraphStore, iter_quads
+from tests.backends import Backend
 
 PEOPLE = ["Maria Lopez", "John Carter", "Aiko Tanaka", "Peter Novak", "Fatima Haddad", "Lars Eriksson"]
 PLACES = ["Berlin", "Geneva", "Nairobi", "Tokyo", "Brussels", "Seoul"]
@@ -55,15 +56,13 @@ def corpus(tmp_path_factory: pytest.TempPathFactory, seeds: Path) -> Path:
     return folder
 
 
-def run(store: Path, *args: str):
-    return CliRunner(mix_stderr=False).invoke(
-        main, ["ingest", *args], env={"KG_STORE": str(store)}, catch_exceptions=False
-    )
+def run(store: str, *args: str):
+    return CliRunner(mix_stderr=False).invoke(main, ["ingest", *args], env={"KG_STORE": store}, catch_exceptions=False)
 
 
-def quads_without_run_times(store: Path) -> set[tuple[object, ...]]:
+def quads_without_run_times(store: str) -> set[tuple[object, ...]]:
     """Every quad but the extraction runs' start times; blank nodes (in the ontology and link graphs) as one."""
-    with GraphStore(str(store)) as opened:
+    with GraphStore(store) as opened:
         return {
             tuple("_:" if isinstance(t, BNode) else t for t in q)
             for q in iter_quads(opened)
@@ -72,26 +71,29 @@ def quads_without_run_times(store: Path) -> set[tuple[object, ...]]:
 
 
 @pytest.fixture(scope="module")
-def serial_store(tmp_path_factory: pytest.TempPathFactory, corpus: Path) -> Path:
+def serial_store(backend: Backend, request: pytest.FixtureRequest, corpus: Path) -> str:
     """The corpus ingested with ``--jobs 1``."""
-    store = tmp_path_factory.mktemp("serial") / "store"
+    store = backend.new_store(request)
     result = run(store, str(corpus), "--jobs", "1")
     assert result.exit_code == 0, result.stderr
     assert "12 added" in result.stdout
     return store
 
 
-def test_two_jobs_give_the_same_quads_as_one(tmp_path: Path, corpus: Path, serial_store: Path) -> None:
-    store = tmp_path / "store"
+def test_two_jobs_give_the_same_quads_as_one(
+    backend: Backend, request: pytest.FixtureRequest, corpus: Path, serial_store: str
+) -> None:
+    store = backend.new_store(request)
     result = run(store, str(corpus), "--jobs", "2")
     assert result.exit_code == 0, result.stderr
     assert result.stdout.startswith("ingested 12 articles (12 added, 0 replaced, 0 unchanged), 0 failed;")
     assert quads_without_run_times(store) == quads_without_run_times(serial_store)
 
 
-def test_a_second_run_skips_everything_without_loading_spacy(tmp_path: Path, corpus: Path, serial_store: Path) -> None:
-    store = tmp_path / "store"
-    shutil.copytree(serial_store, store)
+def test_a_second_run_skips_everything_without_loading_spacy(
+    backend: Backend, request: pytest.FixtureRequest, corpus: Path, serial_store: str
+) -> None:
+    store = backend.copy_store(serial_store, request)
     before = quads_without_run_times(store)
     script = textwrap.dedent(
         """\
@@ -107,7 +109,7 @@ def test_a_second_run_skips_everything_without_loading_spacy(tmp_path: Path, cor
     started = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-c", script, str(corpus)],
-        env={**os.environ, "KG_STORE": str(store)},
+        env={**os.environ, "KG_STORE": store},
         capture_output=True,
         text=True,
         check=False,
@@ -121,8 +123,10 @@ def test_a_second_run_skips_everything_without_loading_spacy(tmp_path: Path, cor
     assert quads_without_run_times(store) == before
 
 
-def test_an_interrupted_run_resumes(tmp_path: Path, corpus: Path, serial_store: Path) -> None:
-    store = tmp_path / "store"
+def test_an_interrupted_run_resumes(
+    backend: Backend, request: pytest.FixtureRequest, corpus: Path, serial_store: str
+) -> None:
+    store = backend.new_store(request)
     files = sorted(p for p in corpus.iterdir() if p.suffix == ".txt" and not p.name.endswith(".meta.json"))
     first = run(store, *map(str, files[:5]), "--jobs", "2")  # as if stopped after five files
     assert first.exit_code == 0, first.stderr
@@ -133,9 +137,10 @@ def test_an_interrupted_run_resumes(tmp_path: Path, corpus: Path, serial_store: 
     assert quads_without_run_times(store) == quads_without_run_times(serial_store)
 
 
-def test_a_changed_article_is_extracted_again(tmp_path: Path, corpus: Path, serial_store: Path) -> None:
-    store = tmp_path / "store"
-    shutil.copytree(serial_store, store)
+def test_a_changed_article_is_extracted_again(
+    backend: Backend, request: pytest.FixtureRequest, tmp_path: Path, corpus: Path, serial_store: str
+) -> None:
+    store = backend.copy_store(serial_store, request)
     folder = tmp_path / "corpus"
     shutil.copytree(corpus, folder)
     changed = folder / "gen_03.txt"
@@ -145,7 +150,9 @@ def test_a_changed_article_is_extracted_again(tmp_path: Path, corpus: Path, seri
     assert "(0 added, 1 replaced, 0 unchanged), 11 skipped (already stored)" in result.stdout
 
 
-def test_bad_files_are_reported_while_good_ones_are_stored(tmp_path: Path) -> None:
+def test_bad_files_are_reported_while_good_ones_are_stored(
+    backend: Backend, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
     folder = tmp_path / "mixed"
     folder.mkdir()
     for n in range(4):
@@ -153,7 +160,7 @@ def test_bad_files_are_reported_while_good_ones_are_stored(tmp_path: Path) -> No
     (folder / "empty.txt").write_bytes(b"")
     (folder / "binary.txt").write_bytes(b"\x00\x01\x02binary")
     (folder / "broken.json").write_text('{"text": ')
-    store = tmp_path / "store"
+    store = backend.new_store(request)
     result = run(store, str(folder), "--jobs", "2")
     assert result.exit_code == 1
     lines = result.stderr.strip().splitlines()

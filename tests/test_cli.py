@@ -1,4 +1,4 @@
-"""The command line, driven with click's CliRunner on a store in a temporary folder."""
+"""The command line, driven with click's CliRunner on a fresh store of the run's backend (a temporary folder)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,13 @@ OX_FORMATS = {"trig": ox.RdfFormat.TRIG, "nquads": ox.RdfFormat.N_QUADS}
 
 
 @pytest.fixture()
-def env(tmp_path):
+def env(backend, request):
+    return {"KG_STORE": backend.new_store(request)}
+
+
+@pytest.fixture()
+def folder_env(tmp_path):
+    """For commands that never open the store (``extract``)."""
     return {"KG_STORE": str(tmp_path / "store")}
 
 
@@ -116,9 +122,9 @@ def test_extract_json_follows_the_contract(env, seeds):
     assert not quads(env) - set()  # nothing stored
 
 
-def test_extract_several_files_gives_json_lines(env, seeds):
+def test_extract_several_files_gives_json_lines(folder_env, seeds):
     files = sorted(str(p) for p in seeds.glob("*.txt"))
-    result = run(env, "extract", *files)
+    result = run(folder_env, "extract", *files)
     lines = result.stdout.strip().splitlines()
     assert len(lines) == 2
     assert [json.loads(line)["article"]["iri"].rsplit("/", 1)[1] for line in lines] == [
@@ -128,8 +134,8 @@ def test_extract_several_files_gives_json_lines(env, seeds):
 
 
 @pytest.mark.parametrize("fmt", ["trig", "nquads", "turtle"])
-def test_extract_rdf_formats_parse(env, seeds, fmt):
-    result = run(env, "extract", str(seeds / "001_314c15b5eea8e148.txt"), "--format", fmt)
+def test_extract_rdf_formats_parse(folder_env, seeds, fmt):
+    result = run(folder_env, "extract", str(seeds / "001_314c15b5eea8e148.txt"), "--format", fmt)
     assert result.exit_code == 0, result.stderr
     if fmt == "turtle":
         assert len(Graph().parse(data=result.stdout, format="turtle")) > 100

@@ -8,14 +8,12 @@ loaded into a real Oxigraph server, which must answer the timeline query as our 
 
 from __future__ import annotations
 
-import contextlib
 import gzip
 import io
 import json
 import os
 import shutil
 import subprocess
-import sys
 import threading
 import time
 import urllib.request
@@ -36,9 +34,9 @@ from kgservice.graph.jsonld import Compactor, context_document, context_url, ins
 from kgservice.resources import load_query
 from kgservice.settings import load_settings
 from kgservice.store import ONTOLOGY_GRAPH, GraphStore, from_ox
+from tests.backends import Backend, oxigraph_server, require
 from tests.conftest import running_app
-from tests.live import free_port, serve
-from tests.test_web import build_seed_store
+from tests.live import serve
 
 pytestmark = [
     # rdflib's own JSON-LD parser builds a ConjunctiveGraph internally (rdflib 7.x); not our code.
@@ -47,25 +45,14 @@ pytestmark = [
 BASE = load_settings().base_uri
 ARTICLE = "000_ff2e2aa8e7c5ec47"
 RAPTOR_SYNTAX = {"trig": "trig", "nquads": "nquads", "turtle": "turtle", "ntriples": "ntriples", "rdfxml": "rdfxml"}
-OXIGRAPH = Path(sys.executable).parent / "oxigraph"
 
 
 # -- fixtures ----------------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
-def seed_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A closed seed store to copy from (building it runs spaCy, so it is done once)."""
-    location = tmp_path_factory.mktemp("exportseed") / "kg"
-    build_seed_store(location)
-    return location
-
-
-@pytest.fixture(scope="module")
-def app(seed_copy: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    location = tmp_path_factory.mktemp("exportweb") / "kg"
-    shutil.copytree(seed_copy, location)
-    with running_app(location) as application:
+def app(backend: Backend, seed_store: str, request: pytest.FixtureRequest) -> Iterator[Flask]:
+    with running_app(backend.copy_store(seed_store, request)) as application:
         yield application
 
 
@@ -178,27 +165,30 @@ def test_dataset_dumps_keep_every_graph(client: FlaskClient, store: GraphStore) 
         assert_same_graphs(as_dataset(export(client, format=fmt), fmt), expected)
 
 
-def test_triple_dumps_hold_each_triple_of_the_union_once(tmp_path: Path) -> None:
-    """The same triple in two graphs and the default graph is written once, by both union paths."""
-    with GraphStore(str(tmp_path / "kg")) as store:
+def test_triple_dumps_hold_each_triple_of_the_union_once(backend: Backend, request: pytest.FixtureRequest) -> None:
+    """The same triple in two graphs (and the default graph) is written once, by both union paths.
+
+    On a server kgservice reads the named graphs only (the default graph of its queries is
+    their union: README, a remote SPARQL store), so there the triples are in named graphs only.
+    """
+    default = "" if backend.remote else "<http://e/s> <http://e/p> <http://e/o> . <http://e/s> <http://e/p> 'x' . "
+    with GraphStore(backend.new_store(request)) as store:
         store.update(
-            "INSERT DATA { <http://e/s> <http://e/p> <http://e/o> . <http://e/s> <http://e/p> 'x' . "
+            f"INSERT DATA {{ {default}"
             "GRAPH <http://e/g1> { <http://e/s> <http://e/p> <http://e/o> . <http://e/s> <http://e/q> 1 } "
             "GRAPH <http://e/g2> { <http://e/s> <http://e/p> <http://e/o> } }"
         )
         whole = b"".join(dumps.dump_chunks(store, dumps.dump_format("nt"), dumps.Scope("all"), BASE))
         scope = dumps.Scope("two", ("http://e/g2", "http://e/g1"))
         both = b"".join(dumps.dump_chunks(store, dumps.dump_format("nt"), scope, BASE))
+    named = [
+        "<http://e/s> <http://e/p> <http://e/o> .",
+        '<http://e/s> <http://e/q> "1"^^<http://www.w3.org/2001/XMLSchema#integer> .',
+    ]
     assert sorted(whole.decode().splitlines()) == sorted(
-        [
-            '<http://e/s> <http://e/p> "x" .',
-            "<http://e/s> <http://e/p> <http://e/o> .",
-            '<http://e/s> <http://e/q> "1"^^<http://www.w3.org/2001/XMLSchema#integer> .',
-        ]
+        named + ([] if backend.remote else ['<http://e/s> <http://e/p> "x" .'])
     )
-    assert sorted(both.decode().splitlines()) == sorted(
-        line for line in whole.decode().splitlines() if '"x"' not in line
-    )
+    assert sorted(both.decode().splitlines()) == sorted(named)
 
 
 # -- JSON-LD and its context ------------------------------------------------------------------
@@ -371,10 +361,8 @@ def test_pages_link_to_the_dataset_description(client: FlaskClient) -> None:
 
 
 @pytest.fixture()
-def cli_env(seed_copy: Path, tmp_path: Path) -> dict[str, str]:
-    location = tmp_path / "kg"
-    shutil.copytree(seed_copy, location)
-    return {"KG_STORE": str(location)}
+def cli_env(backend: Backend, seed_store: str, request: pytest.FixtureRequest) -> dict[str, str]:
+    return {"KG_STORE": backend.copy_store(seed_store, request)}
 
 
 def run(env: dict[str, str], *args: str) -> object:
@@ -409,12 +397,14 @@ def test_cli_export_errors(cli_env: dict[str, str]) -> None:
 
 
 @pytest.mark.parametrize("name", ["dump.trig", "dump.nq", "dump.trig.gz", "dump.nq.gz"])
-def test_a_dump_restores_the_store(cli_env: dict[str, str], tmp_path: Path, name: str) -> None:
+def test_a_dump_restores_the_store(
+    backend: Backend, request: pytest.FixtureRequest, cli_env: dict[str, str], tmp_path: Path, name: str
+) -> None:
     fmt = "trig" if ".trig" in name else "nquads"
     dump = tmp_path / name
     args = ["export", "--format", fmt, "-o", str(dump)] + (["--gzip"] if name.endswith(".gz") else [])
     assert run(cli_env, *args).exit_code == 0  # type: ignore[attr-defined]
-    fresh = {"KG_STORE": str(tmp_path / "restored")}
+    fresh = {"KG_STORE": backend.new_store(request)}
     result = run(fresh, "ingest", str(dump))
     assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
     with GraphStore(cli_env["KG_STORE"]) as original:
@@ -441,13 +431,15 @@ def test_restoring_replaces_only_the_graphs_in_the_dump(cli_env: dict[str, str],
         assert_same_graphs(store_graphs(store), before)
 
 
-def test_a_broken_dump_changes_nothing(cli_env: dict[str, str], tmp_path: Path) -> None:
+def test_a_broken_dump_changes_nothing(
+    backend: Backend, request: pytest.FixtureRequest, cli_env: dict[str, str], tmp_path: Path
+) -> None:
     good, bad, notgz = tmp_path / "good.nq", tmp_path / "bad.trig", tmp_path / "fake.nq.gz"
     assert run(cli_env, "export", "--format", "nquads", "--graph", ARTICLE, "-o", str(good)).exit_code == 0  # type: ignore[attr-defined]
     text = good.read_text("utf-8")
     bad.write_text(f"<{BASE}id/article/{ARTICLE}> {{ <http://e/s> <http://e/p> . }}\n", "utf-8")
     notgz.write_bytes(b"plain text")
-    fresh = {"KG_STORE": str(tmp_path / "other")}
+    fresh = {"KG_STORE": backend.new_store(request)}
     result = run(fresh, "ingest", str(bad), str(notgz), str(good))
     assert result.exit_code == 1  # type: ignore[attr-defined]
     assert f"{bad}: not valid" in result.output and f"{notgz}: cannot read the dump" in result.output  # type: ignore[attr-defined]
@@ -457,35 +449,6 @@ def test_a_broken_dump_changes_nothing(cli_env: dict[str, str], tmp_path: Path) 
 
 
 # -- a real Oxigraph server ------------------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def oxigraph_server(location: Path, log: Path) -> Iterator[str]:
-    """``oxigraph serve`` (the ``oxigraph`` package's binary) on a free loopback port, union default graph."""
-    port = free_port()
-    command = [str(OXIGRAPH), "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"]
-    command.append("--union-default-graph")
-    url = f"http://127.0.0.1:{port}"
-    with log.open("wb") as out:
-        server = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
-        try:
-            _wait_for(url, server)
-            yield url
-        finally:
-            server.terminate()
-            server.wait(timeout=20)
-
-
-def _wait_for(url: str, server: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        assert server.poll() is None, f"oxigraph exited with {server.returncode}"
-        try:
-            with urllib.request.urlopen(f"{url}/query?query=ASK%7B%7D", timeout=2):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise AssertionError(f"{url} did not answer")
 
 
 def post(url: str, body: bytes, content_type: str, accept: str = "*/*") -> bytes:
@@ -500,11 +463,10 @@ def timeline_rows(answer: bytes) -> list[tuple[tuple[str, str], ...]]:
 
 
 def test_a_trig_dump_loads_into_oxigraph_server_and_answers_the_timeline_like_our_endpoint(
-    seed_copy: Path, tmp_path: Path
+    backend: Backend, seed_store: str, request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:
-    assert OXIGRAPH.exists(), "the oxigraph package (test extras) ships the server"
-    location = tmp_path / "kg"
-    shutil.copytree(seed_copy, location)
+    require("oxigraph")
+    location = backend.copy_store(seed_store, request)
     query = load_query("timeline").text.encode()
     srj = "application/sparql-results+json"
     with serve(location, tmp_path / "gunicorn.log") as ours:
@@ -512,7 +474,9 @@ def test_a_trig_dump_loads_into_oxigraph_server_and_answers_the_timeline_like_ou
             assert response.headers["Transfer-Encoding"] == "chunked"  # streamed, no Content-Length
             trig = response.read()
         expected = timeline_rows(post(f"{ours}/sparql", query, "application/sparql-query", srj))
-    with oxigraph_server(tmp_path / "oxigraph", tmp_path / "oxigraph.log") as theirs:
+    (tmp_path / "oxigraph").mkdir()
+    with oxigraph_server(tmp_path / "oxigraph", "--union-default-graph") as url:
+        theirs = url.removeprefix("sparql+").removesuffix("/query")
         post(f"{theirs}/store", trig, "application/trig")
         found = timeline_rows(post(f"{theirs}/query", query, "application/sparql-query", srj))
     assert expected and found == expected

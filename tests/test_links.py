@@ -15,6 +15,7 @@ from kgservice.errors import InputError
 from kgservice.links import cities_by_name, normalise, read_alignments
 from kgservice.settings import load_settings
 from kgservice.store import GraphStore
+from tests.backends import Backend
 
 GEONAMES = "https://sws.geonames.org/"
 BOLTON = URIRef("http://dbpedia.org/resource/John_Bolton")
@@ -25,11 +26,13 @@ def run(env: dict[str, str], *args: str):
 
 
 @pytest.fixture(scope="module")
-def ingested(tmp_path_factory: pytest.TempPathFactory, seeds: Path) -> dict[str, str]:
+def ingested(
+    backend: Backend, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, seeds: Path
+) -> dict[str, str]:
     folder = tmp_path_factory.mktemp("links")
     mine = folder / "mine.csv"
     mine.write_text("label,iri,type,note\nJohn Bolton,http://dbpedia.org/resource/John_Bolton,Person,test entry\n")
-    env = {"KG_STORE": str(folder / "kg"), "KG_ALIGNMENT": str(mine)}
+    env = {"KG_STORE": backend.new_store(request), "KG_ALIGNMENT": str(mine)}
     assert run(env, "ingest", str(seeds)).exit_code == 0
     return env
 
@@ -67,11 +70,10 @@ def test_an_alignment_entry_shows_in_the_export_with_its_provenance(ingested: di
     assert any(s.endswith("mine.csv") for s in sources)
 
 
-def test_deleting_an_article_drops_links_it_alone_supported(ingested: dict[str, str], tmp_path: Path) -> None:
-    import shutil
-
-    copy = {**ingested, "KG_STORE": str(tmp_path / "kg")}
-    shutil.copytree(ingested["KG_STORE"], copy["KG_STORE"])
+def test_deleting_an_article_drops_links_it_alone_supported(
+    backend: Backend, request: pytest.FixtureRequest, ingested: dict[str, str]
+) -> None:
+    copy = {**ingested, "KG_STORE": backend.copy_store(ingested["KG_STORE"], request)}
     with GraphStore(copy["KG_STORE"]) as store:
         rows = store.rows(
             "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s <http://www.w3.org/2000/01/rdf-schema#label> 'John Bolton' } }"
@@ -106,15 +108,15 @@ def test_the_links_graph_dereferences(ingested: dict[str, str]) -> None:
         assert page.status_code == 200 and b"prov:wasGeneratedBy" in page.data
 
 
-def test_reconciliation_links_from_a_second_instance(tmp_path: Path, seeds: Path) -> None:
+def test_reconciliation_links_from_a_second_instance(
+    backend: Backend, request: pytest.FixtureRequest, seed_store: str, tmp_path: Path, seeds: Path
+) -> None:
     from tests.live import free_port, serve
-    from tests.test_web import build_seed_store
 
-    service_store = tmp_path / "service"
-    build_seed_store(service_store)
+    service_store = backend.copy_store(seed_store, request)
     with serve(service_store, tmp_path / "service.log") as service:
         env = {
-            "KG_STORE": str(tmp_path / "kg"),
+            "KG_STORE": backend.new_store(request),
             "KG_BASE_URI": "http://newsroom.example/",
             "KG_RECONCILE_URL": f"{service}/reconcile",
             "KG_RECONCILE_CACHE": str(tmp_path / "cache.sqlite"),
@@ -130,6 +132,10 @@ def test_reconciliation_links_from_a_second_instance(tmp_path: Path, seeds: Path
         for actor in ("john-bolton", "mike-pompeo", "reuters"):
             assert links[f"http://newsroom.example/id/actor/{actor}"] == f"{ours}id/actor/{actor}"
         assert "http://newsroom.example/id/actor/kim-jong-un" not in links  # aligned already: not asked
-    down = {**env, "KG_STORE": str(tmp_path / "kg2"), "KG_RECONCILE_URL": f"http://127.0.0.1:{free_port()}/reconcile"}
+    down = {
+        **env,
+        "KG_STORE": backend.new_store(request),
+        "KG_RECONCILE_URL": f"http://127.0.0.1:{free_port()}/reconcile",
+    }
     result = run(down, "ingest", str(seeds))
     assert result.exit_code == 0 and "2 added" in result.stdout  # an unreachable service costs only its links

@@ -11,17 +11,19 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.plugins.stores.sparqlstore import SPARQLStore, SPARQLUpdateStore
 from SPARQLWrapper import CSV, JSON, JSONLD, TSV, TURTLE, XML, SPARQLWrapper
 
+from tests.backends import Backend
 from tests.live import serve
-from tests.test_web import CONSTRUCT, SELECT, build_seed_store
+from tests.test_web import CONSTRUCT, SELECT
 
 TOKEN = "live-token-9d2e"
 LABEL = URIRef("http://www.w3.org/2000/01/rdf-schema#label")
 
 
 @pytest.fixture(scope="module")
-def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    location = tmp_path_factory.mktemp("livestore") / "kg"
-    build_seed_store(location)  # built and closed before the server opens it
+def base_url(
+    backend: Backend, seed_store: str, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    location = backend.copy_store(seed_store, request)  # closed before the server opens it
     with serve(location, tmp_path_factory.mktemp("livelog") / "gunicorn.log", KG_API_TOKEN=TOKEN) as url:
         yield url
 

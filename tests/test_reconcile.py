@@ -7,7 +7,6 @@ second running instance on a second seed store, with names read from the first.
 from __future__ import annotations
 
 import json
-import shutil
 import time
 import urllib.error
 import urllib.parse
@@ -31,8 +30,8 @@ from kgservice.reconcile import (
     reconcile_names,
 )
 from kgservice.settings import load_settings
+from tests.backends import Backend
 from tests.live import free_port, serve
-from tests.test_web import build_seed_store
 
 TOKEN = "reconcile-test-token"
 BASE = load_settings().base_uri  # what the seed stores were built with
@@ -44,14 +43,15 @@ SCHEMA = "https://schema.org/"
 
 
 @pytest.fixture(scope="module")
-def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+def servers(
+    backend: Backend, seed_store: str, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, str]]:
     """Two instances of the service, each on its own copy of the seed store: (first, second)."""
     root = tmp_path_factory.mktemp("reconcile")
-    build_seed_store(root / "kg1")
-    shutil.copytree(root / "kg1", root / "kg2")
+    one, two = backend.copy_store(seed_store, request), backend.copy_store(seed_store, request)
     with ExitStack() as stack:
-        first = stack.enter_context(serve(root / "kg1", root / "first.log", KG_API_TOKEN=TOKEN))
-        second = stack.enter_context(serve(root / "kg2", root / "second.log"))
+        first = stack.enter_context(serve(one, root / "first.log", KG_API_TOKEN=TOKEN))
+        second = stack.enter_context(serve(two, root / "second.log"))
         yield first, second
 
 

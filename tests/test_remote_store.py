@@ -2,21 +2,14 @@
 endpoint, exports and ingest while serving, the same as on the embedded store.
 
 Each test runs twice: on the ``oxigraph`` PyPI package's server, started here on 127.0.0.1
-with ``--union-default-graph`` (the contract of the remote backend: see
-``kgservice/remote.py``), and on Debian's Virtuoso (``virtuoso-opensource``, which ``make
-test`` installs as root), started here on loopback ports with SPARQL Update granted.
+with ``--union-default-graph``, and on Debian's Virtuoso (``virtuoso-opensource``, which
+``make test`` installs as root), started here on loopback ports with SPARQL Update granted
+(``tests/backends.py``). ``make test`` also runs every integration test on both servers.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,11 +21,10 @@ from click.testing import CliRunner
 from kgservice.cli import main
 from kgservice.store import GraphStore
 from kgservice.timeline import timeline_events
-from tests.live import free_port, serve, stop
+from tests.backends import SERVERS, oxigraph_server, require
+from tests.live import serve
 from tests.test_web import build_seed_store
 
-OXIGRAPH = Path(sys.executable).parent / "oxigraph"
-VIRTUOSO, ISQL = "virtuoso-t", "isql-vt"
 TOKEN = "remote-token-31f"
 
 
@@ -40,87 +32,16 @@ def run(env: dict[str, str], *args: str):
     return CliRunner(mix_stderr=False).invoke(main, list(args), env=env, catch_exceptions=False)
 
 
-VIRTUOSO_INI = """[Database]
-DatabaseFile = {dir}/virtuoso.db
-ErrorLogFile = {dir}/virtuoso.log
-LockFile = {dir}/virtuoso.lck
-TransactionFile = {dir}/virtuoso.trx
-xa_persistent_file = {dir}/virtuoso.pxa
-TempStorage = TempDatabase
-[TempDatabase]
-DatabaseFile = {dir}/virtuoso-temp.db
-TransactionFile = {dir}/virtuoso-temp.trx
-[Parameters]
-ServerPort = 127.0.0.1:{isql}
-DisableUnixSocket = 1
-DirsAllowed = ., {dir}
-NumberOfBuffers = 10000
-MaxDirtyBuffers = 6000
-[HTTPServer]
-ServerPort = 127.0.0.1:{http}
-ServerRoot = {dir}
-ServerThreads = 10
-[SPARQL]
-ResultSetMaxRows = 1000000
-MaxQueryExecutionTime = 60
-"""
-
-
-def wait_for_port(port: int, process: subprocess.Popen, what: str) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            assert process.poll() is None, f"{what} exited"
-            time.sleep(0.2)
-    raise AssertionError(f"{what} did not listen on {port}")
-
-
-@contextlib.contextmanager
-def oxigraph_server(folder: Path) -> Iterator[str]:
-    port = free_port()
-    command = [str(OXIGRAPH), "serve", "--location", str(folder / "db"), "--bind", f"127.0.0.1:{port}"]
-    with (folder / "server.log").open("wb") as log:
-        process = subprocess.Popen([*command, "--union-default-graph"], stdout=log, stderr=subprocess.STDOUT)
-        try:
-            wait_for_port(port, process, "oxigraph serve")
-            yield f"sparql+http://127.0.0.1:{port}/query"
-        finally:
-            stop(process)
-
-
-@contextlib.contextmanager
-def virtuoso_server(folder: Path) -> Iterator[str]:
-    """Debian's Virtuoso on loopback ports, with SPARQL Update granted (a test instance only)."""
-    isql, http = free_port(), free_port()
-    ini = folder / "virtuoso.ini"
-    ini.write_text(VIRTUOSO_INI.format(dir=folder, isql=isql, http=http))
-    with (folder / "server.log").open("wb") as log:
-        process = subprocess.Popen(
-            [VIRTUOSO, "+foreground", "+configfile", str(ini)], cwd=folder, stdout=log, stderr=subprocess.STDOUT
-        )
-        try:
-            wait_for_port(http, process, "virtuoso-t")
-            grant = 'GRANT SPARQL_UPDATE TO "SPARQL";'
-            subprocess.run([ISQL, f"127.0.0.1:{isql}", "dba", "dba", f"exec={grant}"], check=True, capture_output=True)
-            yield f"sparql+http://127.0.0.1:{http}/sparql"
-        finally:
-            stop(process)
-
-
-SERVERS = {"oxigraph": oxigraph_server, "virtuoso": virtuoso_server}
-
-
 @pytest.fixture(scope="module", params=sorted(SERVERS))
 def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A SPARQL server on a fresh directory, started for these tests; its store URL for ``KG_STORE``."""
-    if request.param == "virtuoso" and not shutil.which(VIRTUOSO):
-        if os.environ.get("CI"):
-            pytest.fail("virtuoso-t is missing: `make test` installs Debian's virtuoso-opensource as root")
-        pytest.skip("virtuoso-t is missing (Debian's virtuoso-opensource)")
-    with SERVERS[request.param](tmp_path_factory.mktemp(request.param)) as url:
+    """A SPARQL server on a fresh directory, started for these tests; its store URL for ``KG_STORE``.
+
+    Oxigraph server runs with ``--union-default-graph`` here (the whole suite runs on one
+    without it: ``KG_TEST_BACKEND=oxigraph``, see ``tests/backends.py``).
+    """
+    require(request.param)
+    options = ("--union-default-graph",) if request.param == "oxigraph" else ()
+    with SERVERS[request.param](tmp_path_factory.mktemp(request.param), *options) as url:
         yield url
 
 
@@ -192,3 +113,16 @@ def test_a_syntax_error_from_the_server_is_a_400(ingested: dict[str, str]) -> No
 
     with pytest.raises(QuerySyntaxError, match="refused"):
         GraphStore(ingested["KG_STORE"]).rows("SELECT WHERE {")
+
+
+def test_an_answer_the_server_breaks_off_is_a_store_error(tmp_path: Path) -> None:
+    """Oxigraph server at its time limit ends an answer it has begun with an error text: that is
+    the server failing (a 503), not a query that does not parse (a 400), nor a crash mid-loop."""
+    from kgservice.errors import StoreError
+
+    with oxigraph_server(tmp_path, limit=1) as url:
+        store = GraphStore(url)
+        triples = " ".join(f"<urn:kg:s{i}> <urn:kg:p> {i} ." for i in range(1000))
+        store.update(f"INSERT DATA {{ GRAPH <urn:kg:g> {{ {triples} }} }}")
+        with pytest.raises(StoreError, match="does not parse"):
+            store.rows("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }")

@@ -60,6 +60,8 @@ from rdflib.collection import Collection
 from rdflib.namespace import RDF, RDFS
 from rdflib.term import Node
 
+from kgservice.store import GraphStore
+from tests.backends import Backend
 from tests.live import serve
 
 SUITE = Path(__file__).resolve().parent / "data" / "sparql-protocol"
@@ -381,23 +383,31 @@ def replay(base_url: str, test: ProtocolTest, token: str | None = TOKEN) -> None
 # -- servers --------------------------------------------------------------------------------------
 
 
-def preload(location: Path, tests: tuple[ProtocolTest, ...]) -> None:
+def preload(location: str, tests: tuple[ProtocolTest, ...]) -> None:
     """A fresh store with every ``ut:graphData`` of the suite, closed again before a server opens it."""
-    store = pyoxigraph.Store(str(location))
+    graphs: dict[str, list[pyoxigraph.Triple]] = {}
     for path, graph_name in sorted({data for test in tests for data in test.graph_data}):
-        store.load(path=path, format=pyoxigraph.RdfFormat.N_TRIPLES, to_graph=pyoxigraph.NamedNode(graph_name))
-    store.flush()
-    del store
+        graphs.setdefault(graph_name, []).extend(pyoxigraph.parse(path=path, format=pyoxigraph.RdfFormat.N_TRIPLES))
+    with GraphStore(location) as store:
+        for graph_name, triples in graphs.items():
+            store.replace_graph_triples(graph_name, triples)
 
 
 @contextlib.contextmanager
 def suite_server(
-    factory: pytest.TempPathFactory, name: str, tests: tuple[ProtocolTest, ...], token: str
+    stores: tuple[Backend, pytest.FixtureRequest],
+    factory: pytest.TempPathFactory,
+    name: str,
+    tests: tuple[ProtocolTest, ...],
+    token: str,
 ) -> Iterator[str]:
-    """Gunicorn on a freshly preloaded store, with ``KG_API_TOKEN=token``; yields the base URL."""
+    """Gunicorn on a freshly preloaded store of the backend (``stores``: it and the
+    requesting fixture or test), with ``KG_API_TOKEN=token``; yields the base URL."""
+    backend, request = stores
     folder = factory.mktemp(name)
-    preload(folder / "store", tests)
-    with serve(folder / "store", folder / "gunicorn.log", KG_API_TOKEN=token) as base_url:
+    location = backend.new_store(request)
+    preload(location, tests)
+    with serve(location, folder / "gunicorn.log", KG_API_TOKEN=token) as base_url:
         yield base_url
 
 
@@ -422,14 +432,24 @@ def suite() -> tuple[ProtocolTest, ...]:
 
 
 @pytest.fixture(scope="module")
-def query_server(suite: tuple[ProtocolTest, ...], tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with suite_server(tmp_path_factory, "w3c-query", suite, TOKEN) as base_url:
+def query_server(
+    backend: Backend,
+    request: pytest.FixtureRequest,
+    suite: tuple[ProtocolTest, ...],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[str]:
+    with suite_server((backend, request), tmp_path_factory, "w3c-query", suite, TOKEN) as base_url:
         yield base_url
 
 
 @pytest.fixture(scope="module")
-def update_server(suite: tuple[ProtocolTest, ...], tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with suite_server(tmp_path_factory, "w3c-update", suite, TOKEN) as base_url:
+def update_server(
+    backend: Backend,
+    request: pytest.FixtureRequest,
+    suite: tuple[ProtocolTest, ...],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[str]:
+    with suite_server((backend, request), tmp_path_factory, "w3c-update", suite, TOKEN) as base_url:
         yield base_url
 
 
@@ -454,11 +474,16 @@ def test_update_suite(suite: tuple[ProtocolTest, ...], update_server: str, test:
     replay(update_server, test)
 
 
-def test_updates_need_the_token(suite: tuple[ProtocolTest, ...], tmp_path_factory: pytest.TempPathFactory) -> None:
+def test_updates_need_the_token(
+    backend: Backend,
+    request: pytest.FixtureRequest,
+    suite: tuple[ProtocolTest, ...],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
     writes = update_writes(suite)
     assert writes, "the suite has no update expected to succeed"
     problems: list[str] = []
-    with suite_server(tmp_path_factory, "w3c-token", suite, TOKEN) as base_url:
+    with suite_server((backend, request), tmp_path_factory, "w3c-token", suite, TOKEN) as base_url:
         before = snapshot(base_url)
         assert before, "the preloaded store answers no quads"
         for token, status in ((None, 401), (WRONG_TOKEN, 403)):
@@ -477,12 +502,15 @@ def test_updates_need_the_token(suite: tuple[ProtocolTest, ...], tmp_path_factor
 
 
 def test_updates_off_without_a_server_token(
-    suite: tuple[ProtocolTest, ...], tmp_path_factory: pytest.TempPathFactory
+    backend: Backend,
+    request: pytest.FixtureRequest,
+    suite: tuple[ProtocolTest, ...],
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
     writes = update_writes(suite)
     assert writes, "the suite has no update expected to succeed"
     problems: list[str] = []
-    with suite_server(tmp_path_factory, "w3c-no-token", suite, "") as base_url:
+    with suite_server((backend, request), tmp_path_factory, "w3c-no-token", suite, "") as base_url:
         before = snapshot(base_url)
         assert before, "the preloaded store answers no quads"
         for token in (TOKEN, WRONG_TOKEN, ""):

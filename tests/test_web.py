@@ -23,6 +23,7 @@ from kgservice.resources import all_queries
 from kgservice.settings import load_settings
 from kgservice.store import GraphStore
 from kgservice.web import create_app
+from tests.backends import Backend
 from tests.conftest import running_app
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,8 +39,8 @@ SELECT = "SELECT ?s ?label WHERE { ?s <http://www.w3.org/2000/01/rdf-schema#labe
 CONSTRUCT = "CONSTRUCT { ?s a ?t } WHERE { SELECT DISTINCT ?s ?t WHERE { ?s a ?t } ORDER BY ?s ?t LIMIT 20 }"
 
 
-def build_seed_store(location: Path) -> None:
-    """Ingest the seed articles into a fresh store at ``location`` and close it."""
+def build_seed_store(location: str | Path) -> None:
+    """Ingest the seed articles into a fresh store at ``location`` (a folder, or a ``sparql+http`` URL) and close it."""
     from kgservice.articles import read_file
     from kgservice.ingest import Ingester
 
@@ -53,10 +54,8 @@ def build_seed_store(location: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    location = tmp_path_factory.mktemp("webstore") / "kg"
-    build_seed_store(location)
-    with running_app(location) as application:
+def app(backend: Backend, seed_store: str, request: pytest.FixtureRequest) -> Iterator[Flask]:
+    with running_app(backend.copy_store(seed_store, request)) as application:
         yield application
 
 
@@ -361,10 +360,8 @@ def test_healthz(client: FlaskClient) -> None:
     assert body["status"] == "ok" and body["store"]["graphs"] >= 2 and body["store"]["triples"] > 100
 
 
-def test_healthz_unavailable(tmp_path: Path) -> None:
-    blocker = tmp_path / "not-a-dir"
-    blocker.write_text("x")
-    response = create_app({"KG_STORE": str(blocker / "kg")}).test_client().get("/healthz")
+def test_healthz_unavailable(backend: Backend, tmp_path: Path) -> None:
+    response = create_app({"KG_STORE": backend.unreachable(tmp_path)}).test_client().get("/healthz")
     assert response.status_code == 503 and response.get_json()["status"] == "unavailable"
 
 
