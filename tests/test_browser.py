@@ -30,31 +30,19 @@ from rdflib.namespace import RDFS
 
 from kgservice.settings import load_settings
 from tests.backends import Backend
+from tests.chromium import chromium_browser, skip_module_without_chromium
 from tests.live import serve
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 SCREENSHOTS = ROOT / "build" / "screenshots"
 README_SCREENSHOT = ROOT / "docs" / "timeline.png"
 VIEWPORT = {"width": 1280, "height": 900}
 TIMEOUT_MS = 10_000
 ACTOR = "John Bolton"
 
-if not CHROMIUM.exists() and not os.environ.get("CI"):
-    pytest.skip(
-        f"{CHROMIUM} is missing (Debian's chromium package; `make test` installs it as root)", allow_module_level=True
-    )
+skip_module_without_chromium()
 
-from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright  # noqa: E402  (after the skip)
+from playwright.sync_api import Browser, ConsoleMessage, Page, expect  # noqa: E402  (after the skip)
 
 # Every event of the timeline and what a reader sees of it, read in the page.
 EVENTS_JS = """events => events.map(e => {
@@ -112,18 +100,8 @@ def base_uri() -> str:
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     """One headless Chromium (Debian's) for the module."""
-    if not CHROMIUM.exists():  # only under CI: elsewhere the module is skipped
-        pytest.fail(
-            f"{CHROMIUM} is missing under CI: the browser tests cannot run. `make test` installs Debian's chromium "
-            "package when it runs as root with apt-get; install it (apt-get install chromium) on this machine.",
-            pytrace=False,
-        )
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    with chromium_browser() as chromium:
+        yield chromium
 
 
 @pytest.fixture()

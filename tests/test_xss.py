@@ -20,11 +20,9 @@ page fetched nothing but its own assets, and the payload is there to read as tex
 from __future__ import annotations
 
 import json
-import os
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -32,27 +30,15 @@ import pytest
 from rdflib import Literal
 
 from kgservice.web.reconcile import MAX_TEXT
+from tests.chromium import chromium_browser, skip_module_without_chromium
 from tests.live import serve
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 TOKEN = "xss-test-token-81d2"
 TIMEOUT_MS = 10_000
 
-if not CHROMIUM.exists() and not os.environ.get("CI"):
-    pytest.skip(
-        f"{CHROMIUM} is missing (Debian's chromium package; `make test` installs it as root)", allow_module_level=True
-    )
+skip_module_without_chromium()
 
-from playwright.sync_api import Browser, Page, sync_playwright  # noqa: E402  (after the skip)
+from playwright.sync_api import Browser, Page  # noqa: E402  (after the skip)
 
 # Every payload, if it ran, would add its tag to window.__xss (or open a dialog).
 FLAG = "window.__xss=(window.__xss||[]).concat('TAG')"
@@ -177,14 +163,8 @@ def resources_of(url: str, articles: list[str]) -> list[str]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():  # only under CI: elsewhere the module is skipped
-        pytest.fail(f"{CHROMIUM} is missing under CI: install Debian's chromium package", pytrace=False)
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    with chromium_browser() as chromium:
+        yield chromium
 
 
 # What became of the payloads in a page: anything but empty lists and a null flag means one ran or became markup.
