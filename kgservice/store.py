@@ -89,7 +89,7 @@ class GraphStore:
     def __init__(self, location: str, timeout: float = 60.0) -> None:
         self.location = location
         #: another process may write to the store (a remote server): nothing derived is cached
-        self.shared = location.startswith(("sparql+http://", "sparql+https://"))
+        self.shared = is_remote(location)
         if self.shared:
             from kgservice.remote import RemoteStore
 
@@ -310,6 +310,11 @@ class GraphStore:
         """Keep the ontology in a named graph of its own, updated when it changes."""
         if not isomorphic(self.graph(ONTOLOGY_GRAPH), ontology):
             self.replace_graph(ONTOLOGY_GRAPH, ontology)
+
+
+def is_remote(location: str) -> bool:
+    """Whether a store location is a SPARQL server's URL (``sparql+http://…``), not a directory."""
+    return location.startswith(("sparql+http://", "sparql+https://"))
 
 
 def _replace_update(graph: ox.NamedNode | None, ntriples: str, shared: bool) -> str:

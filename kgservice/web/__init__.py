@@ -19,7 +19,7 @@ from flask import Flask, current_app, jsonify, redirect, render_template, reques
 from flask_cors import CORS
 from werkzeug.exceptions import HTTPException
 
-from kgservice.errors import KGError
+from kgservice.errors import InputError, KGError
 from kgservice.guard import QueryGuard
 from kgservice.settings import Settings, load_settings
 from kgservice.store import GraphStore
@@ -98,6 +98,22 @@ def get_guard() -> QueryGuard:
 def settings() -> Settings:
     """The current app's settings."""
     return current_app.config["KG"]
+
+
+TRUE, FALSE = ("1", "true", "yes", "on"), ("", "0", "false", "no", "off")
+
+
+def query_flag(name: str, default: bool = False) -> bool:
+    """A yes/no query parameter (``1``/``0``, ``true``/``false``, ``yes``/``no``, ``on``/``off``); absent: ``default``."""
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in TRUE:
+        return True
+    if value in FALSE:
+        return False
+    raise InputError(f"`{name}` must be true or false (1 or 0), not {raw!r}")
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:

@@ -21,8 +21,8 @@ from flask import Blueprint, Response, jsonify, request
 from rdflib import URIRef
 from werkzeug.exceptions import UnsupportedMediaType
 
-from kgservice.errors import InputError, NotFound, StoreError
-from kgservice.web import get_store, settings
+from kgservice.errors import NotFound, StoreError
+from kgservice.web import get_store, query_flag, settings
 from kgservice.web.auth import require_token
 
 if TYPE_CHECKING:  # the records are imported where an article arrives: the app starts without kgservice.extract
@@ -31,7 +31,6 @@ if TYPE_CHECKING:  # the records are imported where an article arrives: the app 
 bp = Blueprint("articles", __name__)
 ARTICLE_TYPES = ("application/json", "text/plain", "text/html")
 ARTICLE_FIELDS = ("title", "published", "url", "author", "genre", "id")  # metadata, in the JSON or the query string
-REPLACE = {"true": True, "1": True, "false": False, "0": False}
 
 _extractor: Any = None  # in the extraction process: the pipeline, loaded once
 
@@ -103,7 +102,7 @@ def create() -> Response:
         )
     from kgservice.articles import check_size, read_body
 
-    replace = _replace()
+    replace = query_flag("replace", default=True)  # whether an article stored with other content is replaced
     overrides = {k: request.args.get(k) for k in ARTICLE_FIELDS if k != "id"}
     article = read_body(request.get_data(), request.mimetype, request.args.get("id") or "article", overrides)
     check_size(article, settings().max_article_bytes)
@@ -128,14 +127,6 @@ def create() -> Response:
     response.status_code = 201 if result.outcome == "added" else 200
     response.headers["Location"] = str(result.article)
     return response
-
-
-def _replace() -> bool:
-    """``replace`` (true by default): whether an article stored with other content is replaced."""
-    raw = request.args.get("replace", "true").strip().lower()
-    if raw not in REPLACE:
-        raise InputError(f"`replace` must be true or false, not {request.args['replace']!r}")
-    return REPLACE[raw]
 
 
 @bp.delete("/api/articles/<path:article>")

@@ -23,13 +23,12 @@ from kgservice.errors import InputError, StoreError
 from kgservice.graph.jsonld import context_document, context_url, context_version
 from kgservice.guard import QueryRequest
 from kgservice.void import Publication, Statistics, statistics, void_graph
-from kgservice.web import get_guard, get_store, settings
+from kgservice.web import get_guard, get_store, query_flag, settings
 from kgservice.web import negotiation as neg
 
 bp = Blueprint("dataset", __name__)
 
 EXPORT_PARAMETERS = ("format", "graph", "from", "to", "gzip")
-TRUE, FALSE = ("1", "true", "yes", "on"), ("", "0", "false", "no", "off")
 STATISTICS_ROWS = 1_000_000  # the description's queries return one row per class or property
 
 
@@ -38,7 +37,7 @@ def export() -> Response:
     """Stream a dump of the whole store, one graph, or the articles of a date range."""
     _check_parameters()
     fmt = _export_format()
-    gzip_file = _flag("gzip")
+    gzip_file = query_flag("gzip")
     store, base_uri = get_store(), settings().base_uri
     args = request.args
     scope = dumps.resolve_scope(store, base_uri, args.get("graph"), args.get("from"), args.get("to"))
@@ -68,15 +67,6 @@ def _export_format() -> dumps.DumpFormat:
     accept = request.accept_mimetypes
     best = accept.best_match([f.media_type for f in dumps.FORMATS]) if accept else None
     return dumps.dump_format(best or "trig")
-
-
-def _flag(name: str) -> bool:
-    value = request.args.get(name, "").strip().lower()
-    if value in TRUE:
-        return True
-    if value in FALSE:
-        return False
-    raise InputError(f"{name} must be 1 or 0 (true or false), not {request.args[name]!r}")
 
 
 # -- the JSON-LD context -------------------------------------------------------------------

@@ -8,6 +8,7 @@ from flask import Blueprint, Response, jsonify
 
 from kgservice.errors import KGError
 from kgservice.settings import Settings
+from kgservice.store import is_remote
 from kgservice.web import get_guard, get_store, settings
 
 bp = Blueprint("health", __name__)
@@ -34,7 +35,7 @@ def healthz() -> tuple[Response, int]:
 
 
 def _kind(config: Settings) -> str:
-    return "remote" if config.store.startswith(("sparql+http://", "sparql+https://")) else "embedded"
+    return "remote" if is_remote(config.store) else "embedded"
 
 
 def _writes(config: Settings) -> str:

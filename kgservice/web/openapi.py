@@ -14,10 +14,9 @@ from flask import Blueprint, Response, current_app, jsonify
 
 from kgservice import __version__
 from kgservice import export as dumps
+from kgservice.web import FALSE, TRUE, reconcile, timeline
 from kgservice.web import negotiation as neg
-from kgservice.web import reconcile, timeline
 from kgservice.web.articles import ARTICLE_FIELDS, ARTICLE_TYPES
-from kgservice.web.dataset import FALSE, TRUE
 from kgservice.web.linkeddata import KINDS
 
 bp = Blueprint("openapi", __name__)
@@ -492,7 +491,7 @@ def _write_paths(max_body_bytes: int) -> dict[str, Schema]:
             "post": {
                 "summary": "Ingest one article (its text at most KG_MAX_ARTICLE_BYTES bytes)",
                 "security": [{"token": []}],
-                "parameters": [*metadata, _param("replace", enum=["true", "false"])],
+                "parameters": [*metadata, _param("replace", enum=[*TRUE, *FALSE])],
                 "requestBody": {
                     "required": True,
                     "description": f"JSON with `text`, plain text or HTML; the body at most {max_body_bytes:,} bytes",
