@@ -16,24 +16,34 @@ deterministic: the same store and article always resolve the same way.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Protocol
+
 from rdflib import Literal, URIRef
+from rdflib.query import Result
+from rdflib.term import Node
 
 from kgservice.extract.records import Event, Extraction
 from kgservice.graph.iris import Minter, digest
 from kgservice.graph.mapping import Identities
 from kgservice.graph.namespaces import KG
 from kgservice.resources import load_query
-from kgservice.store import GraphStore
 
 
-def resolve(extraction: Extraction, store: GraphStore | None, minter: Minter) -> Identities:
+class Queryable(Protocol):
+    """What resolution reads: SPARQL SELECTs over the union of the stored graphs (a :class:`kgservice.store.GraphStore`)."""
+
+    def query(self, sparql: str, bindings: Mapping[str, Node] | None = None) -> Result: ...
+
+
+def resolve(extraction: Extraction, store: Queryable | None, minter: Minter) -> Identities:
     """Choose IRIs for the article's actors and events."""
     actors = {a.id: _actor_iri(a.id, a.type, store, minter) for a in extraction.actors}
     events = {e.id: _event_iri(e, extraction, actors, store, minter) for e in extraction.events}
     return Identities(actors=actors, events=events)
 
 
-def _actor_iri(actor_id: str, actor_type: str, store: GraphStore | None, minter: Minter) -> URIRef:
+def _actor_iri(actor_id: str, actor_type: str, store: Queryable | None, minter: Minter) -> URIRef:
     own = minter.actor(actor_id)
     if store is None or "-" in actor_id or actor_type != "Person":
         return own
@@ -43,7 +53,7 @@ def _actor_iri(actor_id: str, actor_type: str, store: GraphStore | None, minter:
 
 
 def _event_iri(
-    event: Event, extraction: Extraction, actors: dict[str, URIRef], store: GraphStore | None, minter: Minter
+    event: Event, extraction: Extraction, actors: dict[str, URIRef], store: Queryable | None, minter: Minter
 ) -> URIRef:
     participants = sorted(str(actors[p.actor]) for p in event.participants if p.actor in actors)
     place = str(actors[event.place]) if event.place in actors else ""
@@ -59,7 +69,7 @@ def _event_iri(
     return minter.event(f"{event.id}-{digest(event.cls, event.ordinal, *participants, place)[:8]}")
 
 
-def _matching_event(event: Event, participants: list[str], place: str, store: GraphStore | None) -> URIRef | None:
+def _matching_event(event: Event, participants: list[str], place: str, store: Queryable | None) -> URIRef | None:
     if store is None:
         return None
     query = load_query("resolve-event-candidates").text

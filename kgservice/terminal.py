@@ -61,8 +61,9 @@ def ingest_with_progress(
 
     Articles already stored with the same content hash are skipped without extracting
     them. The rest are extracted (in ``jobs`` worker processes when ``jobs`` > 1) and
-    resolved, mapped and written here, one at a time and in input order. Then the link
-    graphs are brought up to date, whatever the run stored.
+    resolved and mapped here in input order, and written in batches
+    (:meth:`kgservice.ingest.Ingester.store_extractions`); the bar counts an article once
+    it is written. Then the link graphs are brought up to date, whatever the run stored.
     """
     from kgservice.bulk import parallel_extractions, serial_extractions
     from kgservice.ingest import Ingester
@@ -99,24 +100,19 @@ def ingest_with_progress(
             extractions = parallel_extractions(pending, settings.spacy_model, jobs)
         else:
             extractions = serial_extractions(pending, lambda: ingester.extractor)
-        for (path, _), extraction in zip(todo, extractions, strict=True):
-            _store(ingester, path, extraction, replace, summary)
+        paths = (path for path, _ in todo)
+        for path, outcome in ingester.store_extractions(zip(paths, extractions, strict=True), replace):
+            if isinstance(outcome, KGError):
+                summary.failures.append((path, outcome.message))
+            else:
+                summary.outcomes[outcome.outcome] += 1
+                summary.triples += outcome.triples
             progress.advance(task)
     from kgservice.links import refresh_links
 
     # every run, even one that stored nothing: a run killed after its last article left the links behind
     refresh_links(store, settings)
     return summary
-
-
-def _store(ingester: Any, path: Path, extraction: Any, replace: bool, summary: IngestSummary) -> None:
-    try:
-        result = ingester.store_extraction(extraction, replace)
-    except KGError as exc:
-        summary.failures.append((path, exc.message))
-        return
-    summary.outcomes[result.outcome] += 1
-    summary.triples += result.triples
 
 
 def print_answer(answer: Any, fmt: str) -> None:

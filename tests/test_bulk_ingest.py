@@ -172,6 +172,38 @@ def test_bad_files_are_reported_while_good_ones_are_stored(
     assert "4 skipped (already stored), 3 failed" in again.stdout
 
 
+def test_a_batched_ingest_resolves_each_article_against_every_one_before_it(
+    backend: Backend, request: pytest.FixtureRequest, corpus: Path, serial_store: str
+) -> None:
+    """New graphs are written in batches, yet the store ends as when each article is written before the next is read."""
+    from kgservice.articles import read_file
+    from kgservice.ingest import Ingester
+    from kgservice.settings import load_settings
+
+    files = sorted(p for p in corpus.iterdir() if p.suffix == ".txt")
+    surname = ArticleInput(
+        id="surname-only", text="Minister Lopez said on Monday that the talks would resume in Geneva in May.\n"
+    )
+    articles = [read_file(p)[0] for p in files] + [surname]
+    stores = {}
+    for how in ("batched", "one by one"):
+        settings = load_settings({"KG_STORE": backend.new_store(request)})
+        with GraphStore(settings.store) as store:
+            ingester = Ingester(store, settings)
+            if how == "batched":
+                assert all(r.outcome == "added" for r in ingester.ingest_many(articles))
+            else:
+                for article in articles:
+                    assert ingester.ingest(article).outcome == "added"
+            people = store.query(
+                "SELECT ?g ?p WHERE { GRAPH ?g { ?p a <https://schema.org/Person> } }",
+                bindings={"g": ingester.minter.article("surname-only")},
+            )
+            assert [str(r.p).rsplit("/", 1)[1] for r in people] == ["maria-lopez"], how  # from an earlier article
+        stores[how] = quads_without_run_times(settings.store)
+    assert stores["batched"] == stores["one by one"]
+
+
 def test_the_content_hash_covers_text_metadata_and_extractor() -> None:
     article = ArticleInput(id="a", text="Kim met Trump.", title="T")
     digest = content_hash(article, "kgservice 1; model 1")

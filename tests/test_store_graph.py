@@ -79,6 +79,27 @@ def test_an_update_that_fails_half_way_changes_nothing(store):
     assert not store.has_graph(G1), "the first operation of a failed update must not stay"
 
 
+@pytest.mark.embedded_only("a server gets one update per graph: each graph is whole, the set is not")
+def test_added_graphs_are_written_all_together_or_not_at_all(store):
+    broken = '<http://example.org/s> <http://example.org/p> "no closing quote .\n'
+    with pytest.raises(SyntaxError):
+        store.add_graphs([(str(G1), small_graph(G1, 3).serialize(format="nt")), (str(G2), broken)])
+    assert store.graph_names() == [], "a failed batch must leave no graph of it"
+    store.add_graphs(
+        [(str(G1), small_graph(G1, 3).serialize(format="nt")), (str(G2), small_graph(G2, 2).serialize(format="nt"))]
+    )
+    assert len(store.graph(G1)) == 3 and len(store.graph(G2)) == 2
+
+
+@pytest.mark.fails_on("virtuoso", reason=VIRTUOSO_DROP)
+def test_adding_a_graph_that_exists_replaces_it(store):
+    store.replace_graph(G1, small_graph(G1, 5))
+    store.add_graphs(
+        [(str(G1), small_graph(G1, 2).serialize(format="nt")), (str(G2), small_graph(G2, 1).serialize(format="nt"))]
+    )
+    assert len(store.graph(G1)) == 2 and len(store.graph(G2)) == 1
+
+
 def test_delete_graph(store):
     store.replace_graph(G1, small_graph(G1, 3))
     store.replace_graph(G2, small_graph(G2, 2))
