@@ -22,6 +22,10 @@ The corpus is ``benchmarks/corpus.py``'s synthetic news prose (300–800 words a
   pyoxigraph alone: ``DROP SILENT GRAPH`` + ``INSERT DATA``, ``INSERT DATA`` alone, and
   ``Store.load`` of each graph (a transaction per graph: the floor for one article at a
   time).
+- **parallel ingest**: ``kgservice ingest`` of a JSON Lines file of ``--ingest-articles``
+  articles (default 2,000; 0 skips it) of the same corpus with ``--jobs 2`` against
+  ``--jobs 1``, each into a fresh store, wall time of the whole command (model loads, the
+  link graphs and the summary included). Target: at least 1.6x the articles per second.
 - **memory per million triples**: a child process opens the ~1M-triple synthetic store
   (``synthetic.py``, cached under ``benchmarks/results/store-1000000`` as
   ``sparql_http.py`` caches it) as a ``GraphStore`` and runs the timeline query
@@ -53,7 +57,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 RESULTS = ROOT / "benchmarks" / "results"
-EXTRACTION_TARGET, WRITE_TARGET = 0.7, 0.5
+EXTRACTION_TARGET, WRITE_TARGET, PARALLEL_TARGET = 0.7, 0.5, 1.6
 WRITE_REPEAT, BREAKDOWN_REPEAT = 3, 2
 CHUNK = 25  # articles per alternating extraction round
 MEMORY_TRIPLES = 1_000_000
@@ -275,6 +279,41 @@ def bench_writes(extractions: list[Any], tmp: Path) -> dict[str, Any]:
     }
 
 
+# -- parallel ingest ----------------------------------------------------------------------
+
+
+def bench_parallel(count: int, seed: int, tmp: Path) -> dict[str, Any]:
+    """``kgservice ingest --jobs 2`` vs ``--jobs 1`` on ``count`` articles, each into a fresh store."""
+    from corpus import articles
+
+    source = tmp / "articles.jsonl"
+    with source.open("w", encoding="utf-8") as out:
+        for a in articles(count, seed=seed):
+            record = {"id": a.id, "title": a.title, "published": a.published.isoformat() if a.published else None}
+            out.write(json.dumps({**record, "text": a.text}) + "\n")
+    cli = Path(sys.executable).parent / "kgservice"
+    seconds: dict[int, float] = {}
+    for jobs in (1, 2):
+        print(f"kgservice ingest of {count} articles with --jobs {jobs} …", flush=True)
+        env = {**os.environ, "KG_STORE": str(tmp / f"ingest-jobs-{jobs}")}
+        start = time.perf_counter()
+        done = subprocess.run(
+            [str(cli), "ingest", str(source), "--jobs", str(jobs)], env=env, capture_output=True, text=True
+        )
+        seconds[jobs] = time.perf_counter() - start
+        if done.returncode != 0 or f"ingested {count} articles ({count} added" not in done.stdout:
+            raise SystemExit(f"ingest --jobs {jobs} failed: {done.stdout}{done.stderr[-2000:]}")
+    return {
+        "articles": count,
+        "one_process_seconds": seconds[1],
+        "two_processes_seconds": seconds[2],
+        "one_process_articles_per_s": count / seconds[1],
+        "two_processes_articles_per_s": count / seconds[2],
+        "ratio": seconds[1] / seconds[2],
+        "target": PARALLEL_TARGET,
+    }
+
+
 # -- memory -------------------------------------------------------------------------------
 
 
@@ -322,7 +361,7 @@ def verdict(ratio: float, target: float) -> str:
     return "ok" if ratio >= target else "BELOW"
 
 
-def report(ex: dict[str, Any], wr: dict[str, Any], mem: dict[str, Any]) -> None:
+def report(ex: dict[str, Any], wr: dict[str, Any], par: dict[str, Any] | None, mem: dict[str, Any]) -> None:
     """Print the table."""
     print()
     print(f"scale: {ex['articles']} synthetic articles, {ex['words']:,} words ({ex['model']})")
@@ -351,6 +390,13 @@ def report(ex: dict[str, Any], wr: dict[str, Any], mem: dict[str, Any]) -> None:
         f"{b['update_drop_insert_seconds']:.2f} s, INSERT DATA only {b['update_insert_only_seconds']:.2f} s, "
         f"Store.load per graph {b['load_per_graph_seconds']:.2f} s"
     )
+    if par is not None:
+        print(
+            f"{'ingest x2':<12} {par['two_processes_articles_per_s']:>9.1f} articles/s "
+            f"{par['one_process_articles_per_s']:>10.1f} articles/s (--jobs 1) {par['ratio']:>5.3f}x  "
+            f"{verdict(par['ratio'], PARALLEL_TARGET)} (target >= {PARALLEL_TARGET}x; {par['articles']:,} articles, "
+            f"{par['two_processes_seconds']:.0f} s vs {par['one_process_seconds']:.0f} s)"
+        )
     print(
         f"{'memory':<12} {mem['mib_per_million_triples']:>10.1f} MiB per million triples: peak RSS "
         f"{mem['vm_hwm_mib']} MiB with {mem['triples']:,} triples and the timeline ({mem['timeline_rows']:,} rows, "
@@ -369,6 +415,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=200, help="corpus size (default 200)")
     parser.add_argument("--seed", type=int, default=11, help="corpus seed (default 11)")
+    parser.add_argument(
+        "--ingest-articles", type=int, default=2000, help="articles for --jobs 2 vs 1 (default 2000; 0 skips it)"
+    )
     parser.add_argument("--output", type=Path, default=RESULTS / "scale.json", help="where to write the numbers")
     args = parser.parse_args(argv)
     started = time.perf_counter()
@@ -379,8 +428,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         wr = bench_writes(extractions, Path(tmp))
         del extractions
         gc.collect()
+        par = bench_parallel(args.ingest_articles, args.seed, Path(tmp)) if args.ingest_articles else None
         mem = bench_memory(Path(tmp))
-    report(ex, wr, mem)
+    report(ex, wr, par, mem)
     numbers = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "pyoxigraph": ox.__version__,
@@ -389,6 +439,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "seed": args.seed,
         "extraction": ex,
         "writes": wr,
+        "parallel_ingest": par,
         "memory": mem,
         "seconds": time.perf_counter() - started,
     }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from importlib import metadata
@@ -19,16 +19,13 @@ from kgservice.errors import InputError, KGError
 from kgservice.extract.records import ArticleInput, Extraction
 from kgservice.graph.iris import Minter
 from kgservice.graph.mapping import article_graph
-from kgservice.graph.namespaces import KG, PROV
-from kgservice.resolve import Queryable, resolve
+from kgservice.graph.namespaces import KG, PROV, RDF, RDFS, SCHEMA
+from kgservice.resolve import Lookups, PersonIndex, StoreLookups, resolve
 from kgservice.resources import ontology_graph
 from kgservice.settings import Settings
 from kgservice.store import BULK_MAX_QUADS, GraphStore
 
 if TYPE_CHECKING:
-    from rdflib.query import Result
-    from rdflib.term import Node
-
     from kgservice.extract.extractor import Extractor
 
 T = TypeVar("T")
@@ -102,9 +99,9 @@ class Ingester:
         found = self.store.quads(name, ox.NamedNode(str(KG.contentHash)), ox.Literal(self.content_hash(article)), name)
         return next(iter(found), None) is not None
 
-    def graph_for(self, extraction: Extraction, store: Queryable | None = None) -> Graph:
-        """The article's named graph, with IRIs resolved against the store (or ``store``), and its content hash."""
-        identities = resolve(extraction, self.store if store is None else store, self.minter)
+    def graph_for(self, extraction: Extraction, lookups: Lookups | None = None) -> Graph:
+        """The article's named graph, with IRIs resolved against the store (or ``lookups``), and its content hash."""
+        identities = resolve(extraction, self.store if lookups is None else lookups, self.minter)
         graph = article_graph(extraction, self.minter, identities)
         article = self.minter.article(extraction.article.id)
         graph.add((article, KG.contentHash, Literal(self.content_hash(extraction.article))))
@@ -119,10 +116,10 @@ class Ingester:
     ) -> Iterator[tuple[T, IngestResult | KGError]]:
         """Write many articles' graphs, in order, new ones in batches; yield (tag, result or error) once written.
 
-        The result is the same as :meth:`store_extraction` one article at a time: an article
-        whose resolution would find something in the graphs waiting to be written (a person
-        or a planned meeting named in an earlier article of the batch) waits until they are
-        written, and so does an article whose graph exists (it is replaced in place).
+        The result is the same as :meth:`store_extraction` one article at a time: each
+        article resolves against the store and the graphs waiting to be written (the batch
+        is its :class:`kgservice.resolve.Lookups`). An article whose graph exists waits until
+        the batch is written, then is replaced in place.
         """
         batch = WriteBatch[tuple[T, IngestResult]](self.store)
         for tag, extraction in items:
@@ -130,11 +127,7 @@ class Ingester:
             if str(name) in batch.names:  # the same article twice in one input
                 yield from _written(batch)
             try:
-                batch.found = False
                 graph = self.graph_for(extraction, batch)
-                if batch.found:  # it depends on a graph not written yet: write them, then resolve again
-                    yield from _written(batch)
-                    graph = self.graph_for(extraction)
                 if self.store.has_graph(name):
                     yield from _written(batch)
                     yield tag, self._write(extraction, graph, replace)
@@ -175,15 +168,17 @@ class Ingester:
 class WriteBatch(Generic[T]):
     """New article graphs waiting to be written together (:meth:`GraphStore.add_graphs`), with an item each.
 
-    As a :class:`kgservice.resolve.Queryable` it answers from the store, and notes in
-    ``found`` whether the same query finds anything in the waiting graphs (kept in memory
-    too): an article graph is self-contained (it types and labels every actor and event it
-    names), so when they give nothing, the store alone answers as if they were written.
+    It is also what the next article resolves against (:class:`kgservice.resolve.Lookups`):
+    the store and the waiting graphs (kept in memory too), as if those were written. Persons
+    are looked up by name in a :class:`kgservice.resolve.PersonIndex` of the store, made on
+    first use and kept up to date with every graph added (not on a remote store, which other
+    processes may write to meanwhile). Both rely on an article graph being self-contained:
+    it types and labels every actor and event it names.
     """
 
     def __init__(self, store: GraphStore) -> None:
         self.store = store
-        self.found = False
+        self._persons: PersonIndex | None = None
         self._start()
 
     def _start(self) -> None:
@@ -193,14 +188,26 @@ class WriteBatch(Generic[T]):
         self.names: set[str] = set()
         self.quads = 0
 
-    def query(self, sparql: str, bindings: Mapping[str, Node] | None = None) -> Result:
-        if self.graphs and len(self.waiting.query(sparql, bindings=bindings)):
-            self.found = True
-        return self.store.query(sparql, bindings=bindings)
+    def persons_named(self, name: str) -> set[str]:
+        if self._persons is None and not self.store.shared:
+            self._persons = PersonIndex.of(self.store)
+            self._persons.add_all(self.waiting.rows(PersonIndex.QUERY))
+        found = self._persons.persons_named(name) if self._persons is not None else None
+        if found is None:
+            return StoreLookups(self.store).persons_named(name) | StoreLookups(self.waiting).persons_named(name)
+        return found
+
+    def events_like(self, cls: str, ordinal: int, actor: str) -> list[tuple[str, str | None]]:
+        found = StoreLookups(self.store).events_like(cls, ordinal, actor)
+        return found + StoreLookups(self.waiting).events_like(cls, ordinal, actor) if self.graphs else found
 
     def add(self, item: T, graph: Graph) -> None:
         name, ntriples = str(graph.identifier), graph.serialize(format="nt")
         self.waiting.add_graphs([(name, ntriples)])
+        if self._persons is not None:
+            for person in graph.subjects(RDF.type, SCHEMA.Person):
+                for label in graph.objects(person, RDFS.label):
+                    self._persons.add(str(person), str(label))
         self.graphs.append((name, ntriples))
         self.items.append(item)
         self.names.add(name)

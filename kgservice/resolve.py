@@ -12,16 +12,20 @@ reported by two articles gets one IRI. If the store already holds an event of th
 sharing a participant, and no conflicting place, that event's IRI is reused. Everything
 else (an undated statement, a letter) is specific to its article. The rules are
 deterministic: the same store and article always resolve the same way.
+
+What resolution reads from the store goes through :class:`Lookups`: SPARQL queries on a
+store (:class:`StoreLookups`, the queries ``resolve-person-by-name`` and
+``resolve-event-candidates``), or, in a bulk ingest, a :class:`PersonIndex` and the graphs
+waiting to be written (:class:`kgservice.ingest.WriteBatch`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Protocol
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Protocol
 
 from rdflib import Literal, URIRef
-from rdflib.query import Result
-from rdflib.term import Node
 
 from kgservice.extract.records import Event, Extraction
 from kgservice.graph.iris import Minter, digest
@@ -29,31 +33,104 @@ from kgservice.graph.mapping import Identities
 from kgservice.graph.namespaces import KG
 from kgservice.resources import load_query
 
-
-class Queryable(Protocol):
-    """What resolution reads: SPARQL SELECTs over the union of the stored graphs (a :class:`kgservice.store.GraphStore`)."""
-
-    def query(self, sparql: str, bindings: Mapping[str, Node] | None = None) -> Result: ...
+if TYPE_CHECKING:
+    from kgservice.store import GraphStore
 
 
-def resolve(extraction: Extraction, store: Queryable | None, minter: Minter) -> Identities:
+class Lookups(Protocol):
+    """What resolution reads about the stored graphs (their union)."""
+
+    def persons_named(self, name: str) -> set[str]:
+        """Persons whose lower-case label starts with ``name`` and a space, or ends with a space and ``name``."""
+        ...
+
+    def events_like(self, cls: str, ordinal: int, actor: str) -> list[tuple[str, str | None]]:
+        """(event, place or None) of events of class ``cls`` (a ``kg:`` local name) and ``ordinal`` with ``actor``."""
+        ...
+
+
+class StoreLookups:
+    """:class:`Lookups` by SPARQL on a store."""
+
+    def __init__(self, store: GraphStore) -> None:
+        self.store = store
+
+    def persons_named(self, name: str) -> set[str]:
+        rows = self.store.query(load_query("resolve-person-by-name").text, bindings={"name": Literal(name)})
+        return {str(row["person"]) for row in rows}  # type: ignore[call-overload, index]
+
+    def events_like(self, cls: str, ordinal: int, actor: str) -> list[tuple[str, str | None]]:
+        bindings = {"cls": KG[cls], "ordinal": Literal(ordinal), "actor": URIRef(actor)}
+        rows = self.store.query(load_query("resolve-event-candidates").text, bindings=bindings)
+        return [(str(row["event"]), _text(row.get("place"))) for row in rows]  # type: ignore[call-overload, index, union-attr]
+
+
+class PersonIndex:
+    """Persons by the first and the last word of their lower-case labels: ``resolve-person-by-name`` as a lookup.
+
+    A one-word ``name`` ends a label (after a space) exactly when it is the label's last
+    space-separated word, and starts it (before a space) exactly when it is the first.
+    """
+
+    QUERY = """PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT ?person ?label WHERE {
+  { SELECT DISTINCT ?person WHERE { ?person a <https://schema.org/Person> } }
+  { SELECT DISTINCT ?person ?label WHERE { ?person rdfs:label ?label } }
+}"""
+
+    def __init__(self, persons: Iterable[tuple[str, str]] = ()) -> None:
+        self._first: dict[str, set[str]] = defaultdict(set)
+        self._last: dict[str, set[str]] = defaultdict(set)
+        for person, label in persons:
+            self.add(person, label)
+
+    @classmethod
+    def of(cls, store: GraphStore) -> PersonIndex:
+        """The index of every person in ``store``."""
+        return cls((row["person"], row["label"]) for row in store.rows(cls.QUERY))
+
+    def add_all(self, rows: Iterable[dict[str, str]]) -> None:
+        """Add ``person`` and ``label`` of each row (of :attr:`QUERY`)."""
+        for row in rows:
+            self.add(row["person"], row["label"])
+
+    def add(self, person: str, label: str) -> None:
+        lower = label.lower()
+        if " " in lower:
+            self._first[lower.split(" ", 1)[0]].add(person)
+            self._last[lower.rsplit(" ", 1)[1]].add(person)
+
+    def persons_named(self, name: str) -> set[str] | None:
+        """The persons, or None when ``name`` holds a space (the index cannot answer; ask the store)."""
+        if " " in name:
+            return None
+        return self._first.get(name, set()) | self._last.get(name, set())
+
+
+def resolve(extraction: Extraction, store: Lookups | GraphStore | None, minter: Minter) -> Identities:
     """Choose IRIs for the article's actors and events."""
-    actors = {a.id: _actor_iri(a.id, a.type, store, minter) for a in extraction.actors}
-    events = {e.id: _event_iri(e, extraction, actors, store, minter) for e in extraction.events}
+    lookups = _lookups(store)
+    actors = {a.id: _actor_iri(a.id, a.type, lookups, minter) for a in extraction.actors}
+    events = {e.id: _event_iri(e, extraction, actors, lookups, minter) for e in extraction.events}
     return Identities(actors=actors, events=events)
 
 
-def _actor_iri(actor_id: str, actor_type: str, store: Queryable | None, minter: Minter) -> URIRef:
+def _lookups(store: Lookups | GraphStore | None) -> Lookups | None:
+    from kgservice.store import GraphStore
+
+    return StoreLookups(store) if isinstance(store, GraphStore) else store
+
+
+def _actor_iri(actor_id: str, actor_type: str, lookups: Lookups | None, minter: Minter) -> URIRef:
     own = minter.actor(actor_id)
-    if store is None or "-" in actor_id or actor_type != "Person":
+    if lookups is None or "-" in actor_id or actor_type != "Person":
         return own
-    rows = store.query(load_query("resolve-person-by-name").text, bindings={"name": Literal(actor_id)})
-    candidates = sorted({str(row["person"]) for row in rows if str(row["person"]) != str(own)})  # type: ignore[call-overload, index]
+    candidates = sorted(lookups.persons_named(actor_id) - {str(own)})
     return URIRef(candidates[0]) if len(candidates) == 1 else own
 
 
 def _event_iri(
-    event: Event, extraction: Extraction, actors: dict[str, URIRef], store: Queryable | None, minter: Minter
+    event: Event, extraction: Extraction, actors: dict[str, URIRef], lookups: Lookups | None, minter: Minter
 ) -> URIRef:
     participants = sorted(str(actors[p.actor]) for p in event.participants if p.actor in actors)
     place = str(actors[event.place]) if event.place in actors else ""
@@ -63,21 +140,23 @@ def _event_iri(
         return minter.event(f"{event.id}-{digest(event.cls, timex, *participants)[:8]}")
     if not event.ordinal or not participants:
         return minter.event(f"{event.id}-{digest(extraction.article.id, event.trigger.start)[:8]}")
-    existing = _matching_event(event, participants, place, store)
+    existing = _matching_event(event, participants, place, lookups)
     if existing is not None:
         return existing
     return minter.event(f"{event.id}-{digest(event.cls, event.ordinal, *participants, place)[:8]}")
 
 
-def _matching_event(event: Event, participants: list[str], place: str, store: Queryable | None) -> URIRef | None:
-    if store is None:
+def _matching_event(event: Event, participants: list[str], place: str, lookups: Lookups | None) -> URIRef | None:
+    """A stored event of the class and ordinal sharing a participant, with no place or this place."""
+    if lookups is None or event.ordinal is None:
         return None
-    query = load_query("resolve-event-candidates").text
-    found: set[str] = set()
+    places: dict[str, set[str]] = defaultdict(set)
     for participant in participants:
-        bindings = {"cls": KG[event.cls], "ordinal": Literal(event.ordinal), "actor": URIRef(participant)}
-        for row in store.query(query, bindings=bindings):
-            other_place = row.get("place")  # type: ignore[union-attr]
-            if not place or other_place is None or str(other_place) == place:
-                found.add(str(row["event"]))  # type: ignore[call-overload, index]
-    return URIRef(sorted(found)[0]) if found else None
+        for found, other_place in lookups.events_like(event.cls, event.ordinal, participant):
+            places[found].update([other_place] if other_place else [])
+    matching = sorted(e for e, where in places.items() if not place or not where or place in where)
+    return URIRef(matching[0]) if matching else None
+
+
+def _text(term: object) -> str | None:
+    return None if term is None else str(term)

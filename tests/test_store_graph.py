@@ -10,6 +10,7 @@ from rdflib.plugins.sparql import processor
 from kgservice.articles import read_file
 from kgservice.errors import QuerySyntaxError, StoreError
 from kgservice.ingest import Ingester
+from kgservice.resolve import PersonIndex, StoreLookups
 from kgservice.resources import resource_dir
 from kgservice.settings import load_settings
 from kgservice.store import GraphStore
@@ -133,6 +134,21 @@ def test_seed_graphs_conform_to_shapes(seeded):
     for result in results:
         conforms, _, report = validate(store.graph(result.article), shacl_graph=shapes, inference="none")
         assert conforms, report
+
+
+def test_the_person_index_answers_as_the_person_query(seeded):
+    """A bulk ingest looks persons up in an index; it must give what the SPARQL query gives."""
+    store, _ = seeded
+    index = PersonIndex.of(store)
+    labels = [row["label"].lower() for row in store.rows(PersonIndex.QUERY)]
+    names = {word for label in labels for word in label.split(" ")} | {"", "x", "ß", label_of_one(labels)}
+    assert len(names) > 10
+    for name in sorted(names):
+        assert index.persons_named(name) == StoreLookups(store).persons_named(name), name
+
+
+def label_of_one(labels: list[str]) -> str:
+    return next(label for label in labels if " " not in label)
 
 
 def test_ontology_is_in_its_own_graph(seeded):
