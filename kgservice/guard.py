@@ -91,6 +91,8 @@ class QueryRequest:
     base_iri: str | None = None
     max_rows: int = 10000
     prefixes: dict[str, str] = field(default_factory=dict)
+    #: whether the query has FROM / FROM NAMED, when the caller already knows (spares the worker lexing it again)
+    declares_dataset: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -107,7 +109,8 @@ class QueryAnswer:
 
 def execute(store: ox.Store, request: QueryRequest) -> QueryAnswer:
     """Run one query on ``store`` and serialise the answer (what a worker does; usable directly)."""
-    own_dataset = bool(request.default_graphs or request.named_graphs) or declares_dataset(request.query)
+    declared = declares_dataset(request.query) if request.declares_dataset is None else request.declares_dataset
+    own_dataset = bool(request.default_graphs or request.named_graphs) or declared
     options: dict[str, object] = {"use_default_graph_as_union": not own_dataset, "base_iri": request.base_iri}
     if request.default_graphs:
         options["default_graph"] = [named_node(g, "default-graph-uri") for g in request.default_graphs]

@@ -80,6 +80,7 @@ def endpoint() -> Any:
             base_iri=_base_iri(),
             max_rows=settings().max_rows,
             prefixes=_prefixes() if graph_format in PREFIXED_FORMATS else {},
+            declares_dataset=sparqltext.declares_dataset(op.text),
         )
     )
     response = _respond(op, answer, html)
