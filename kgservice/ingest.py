@@ -130,9 +130,11 @@ class Ingester:
                 graph = self.graph_for(extraction, batch)
                 if self.store.has_graph(name):
                     yield from _written(batch)
+                    batch.store_changed()
                     yield tag, self._write(extraction, graph, replace)
                     continue
             except KGError as exc:
+                yield from _written(batch)  # results stay in input order
                 yield tag, exc
                 continue
             batch.add((tag, self._result(extraction, graph, "added")), graph)
@@ -197,6 +199,10 @@ class WriteBatch(Generic[T]):
             return StoreLookups(self.store).persons_named(name) | StoreLookups(self.waiting).persons_named(name)
         return found
 
+    def store_changed(self) -> None:
+        """Something else wrote to the store (an article replaced in place): index its persons afresh."""
+        self._persons = None
+
     def events_like(self, cls: str, ordinal: int, actor: str) -> list[tuple[str, str | None]]:
         found = StoreLookups(self.store).events_like(cls, ordinal, actor)
         return found + StoreLookups(self.waiting).events_like(cls, ordinal, actor) if self.graphs else found
@@ -224,7 +230,11 @@ class WriteBatch(Generic[T]):
         if graphs:
             self.waiting.close()
             self._start()
-            self.store.add_graphs(graphs)
+            try:
+                self.store.add_graphs(graphs)
+            except BaseException:
+                self.store_changed()  # the index holds the persons of graphs that were not written
+                raise
         return items
 
 

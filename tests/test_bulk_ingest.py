@@ -204,6 +204,38 @@ def test_a_batched_ingest_resolves_each_article_against_every_one_before_it(
     assert stores["batched"] == stores["one by one"]
 
 
+def test_a_batched_ingest_sees_an_article_replaced_in_the_same_run(
+    backend: Backend, request: pytest.FixtureRequest
+) -> None:
+    """A replaced article's people leave the lookups of the articles after it, as when written one by one."""
+    from kgservice.ingest import Ingester
+    from kgservice.settings import load_settings
+
+    first = ArticleInput(id="talks", text="Maria Lopez met John Carter in Geneva on May 3, 2018, for trade talks.\n")
+    replaced = ArticleInput(id="talks", text="John Carter met officials in Geneva on May 3, 2018, for trade talks.\n")
+    later = ArticleInput(
+        id="later", text="Minister Lopez said on Monday that the talks would resume in Geneva in May.\n"
+    )
+    looks_up = ArticleInput(id="before", text="Minister Carter said on Friday that the talks went well.\n")
+    people = {}
+    for how in ("batched", "one by one"):
+        settings = load_settings({"KG_STORE": backend.new_store(request)})
+        with GraphStore(settings.store) as store:
+            ingester = Ingester(store, settings)
+            assert ingester.ingest(first).outcome == "added"
+            if how == "batched":
+                outcomes = [r.outcome for r in ingester.ingest_many([looks_up, replaced, later])]
+            else:
+                outcomes = [ingester.ingest(a).outcome for a in (looks_up, replaced, later)]
+            assert outcomes == ["added", "replaced", "added"], how
+            rows = store.query(
+                "SELECT ?g ?p WHERE { GRAPH ?g { ?p a <https://schema.org/Person> } }",
+                bindings={"g": ingester.minter.article("later")},
+            )
+            people[how] = sorted(str(r.p).rsplit("/", 1)[1] for r in rows)
+    assert people["batched"] == people["one by one"] == ["lopez"]
+
+
 def test_the_content_hash_covers_text_metadata_and_extractor() -> None:
     article = ArticleInput(id="a", text="Kim met Trump.", title="T")
     digest = content_hash(article, "kgservice 1; model 1")
