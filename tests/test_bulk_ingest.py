@@ -119,7 +119,7 @@ def test_a_second_run_skips_everything_without_loading_spacy(
     assert done.stdout.strip().startswith(
         "ingested 0 articles (0 added, 0 replaced, 0 unchanged), 12 skipped (already stored), 0 failed; 0 triples"
     )
-    assert elapsed < 15  # no model load, no parsing: about half a second here
+    assert elapsed < 15  # no model load, no parsing: about 1.5 s here
     assert quads_without_run_times(store) == before
 
 
