@@ -92,7 +92,6 @@ def test_added_graphs_are_written_all_together_or_not_at_all(store):
     assert len(store.graph(G1)) == 3 and len(store.graph(G2)) == 2
 
 
-@pytest.mark.fails_on("virtuoso", reason=VIRTUOSO_DROP)
 def test_adding_a_graph_that_exists_replaces_it(store):
     store.replace_graph(G1, small_graph(G1, 5))
     store.add_graphs(
