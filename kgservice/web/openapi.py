@@ -18,6 +18,7 @@ from kgservice.web import FALSE, TRUE, reconcile, timeline
 from kgservice.web import negotiation as neg
 from kgservice.web.articles import ARTICLE_FIELDS, ARTICLE_TYPES
 from kgservice.web.linkeddata import KINDS
+from kgservice.web.sparql import DATASET_PARAMETERS
 
 bp = Blueprint("openapi", __name__)
 
@@ -394,6 +395,16 @@ def _reconcile_paths() -> dict[str, Schema]:
 # -- SPARQL ---------------------------------------------------------------------------------
 
 
+def _protocol_form(name: str) -> Schema:
+    """The form body of a protocol request: ``query`` (or ``update``) and the dataset parameters the route reads."""
+    graphs = {"type": "array", "items": {"type": "string"}}
+    return {
+        "type": "object",
+        "required": [name],
+        "properties": {name: {"type": "string", "minLength": 1}, **dict.fromkeys(DATASET_PARAMETERS[name], graphs)},
+    }
+
+
 def _sparql_paths(max_body_bytes: int) -> dict[str, Schema]:
     dataset = [
         _strings("default-graph-uri", "a graph of the default graph (else the union of all graphs)"),
@@ -406,24 +417,6 @@ def _sparql_paths(max_body_bytes: int) -> dict[str, Schema]:
             (*BINDINGS_TYPES, *GRAPH_TYPES, HTML),
         ),
         **_errors(400, 406, 413, 415, 503),
-    }
-    form = {
-        "type": "object",
-        "required": ["query"],
-        "properties": {
-            "query": {"type": "string", "minLength": 1},
-            "default-graph-uri": {"type": "array", "items": {"type": "string"}},
-            "named-graph-uri": {"type": "array", "items": {"type": "string"}},
-        },
-    }
-    update_form = {
-        "type": "object",
-        "required": ["update"],
-        "properties": {
-            "update": {"type": "string", "minLength": 1},
-            "using-graph-uri": {"type": "array", "items": {"type": "string"}},
-            "using-named-graph-uri": {"type": "array", "items": {"type": "string"}},
-        },
     }
     text = {"type": "string", "minLength": 1}
     return {
@@ -439,7 +432,7 @@ def _sparql_paths(max_body_bytes: int) -> dict[str, Schema]:
                 "requestBody": {
                     "required": True,
                     "content": {
-                        "application/x-www-form-urlencoded": {"schema": form},
+                        "application/x-www-form-urlencoded": {"schema": _protocol_form("query")},
                         "application/sparql-query": {"schema": text},
                     },
                 },
@@ -458,7 +451,7 @@ def _sparql_paths(max_body_bytes: int) -> dict[str, Schema]:
                     "required": True,
                     "description": f"at most {max_body_bytes:,} bytes (KG_MAX_UPDATE_BYTES)",
                     "content": {
-                        "application/x-www-form-urlencoded": {"schema": update_form},
+                        "application/x-www-form-urlencoded": {"schema": _protocol_form("update")},
                         "application/sparql-update": {"schema": text},
                     },
                 },
