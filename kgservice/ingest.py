@@ -12,14 +12,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 import pyoxigraph as ox
-from rdflib import Graph, Literal, URIRef
+from rdflib import URIRef
 
 from kgservice import __version__
 from kgservice.errors import InputError, KGError
 from kgservice.extract.records import ArticleInput, Extraction
 from kgservice.graph.iris import Minter
-from kgservice.graph.mapping import article_graph
-from kgservice.graph.namespaces import KG, PROV, RDF, RDFS, SCHEMA
+from kgservice.graph.mapping import ArticleGraph, article_triples
+from kgservice.graph.namespaces import KG, PROV
 from kgservice.resolve import Lookups, PersonIndex, StoreLookups, resolve
 from kgservice.resources import ontology_graph
 from kgservice.settings import Settings
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from kgservice.extract.extractor import Extractor
 
 T = TypeVar("T")
+_CONTENT_HASH, _STARTED_AT = ox.NamedNode(str(KG.contentHash)), ox.NamedNode(str(PROV.startedAtTime))
 
 #: A bulk ingest writes new article graphs together, this many at most at a time (and at most
 #: :data:`kgservice.store.BULK_MAX_QUADS` quads): one atomic write each, several times faster
@@ -99,12 +100,12 @@ class Ingester:
         found = self.store.quads(name, ox.NamedNode(str(KG.contentHash)), ox.Literal(self.content_hash(article)), name)
         return next(iter(found), None) is not None
 
-    def graph_for(self, extraction: Extraction, lookups: Lookups | None = None) -> Graph:
+    def graph_for(self, extraction: Extraction, lookups: Lookups | None = None) -> ArticleGraph:
         """The article's named graph, with IRIs resolved against the store (or ``lookups``), and its content hash."""
         identities = resolve(extraction, self.store if lookups is None else lookups, self.minter)
-        graph = article_graph(extraction, self.minter, identities)
-        article = self.minter.article(extraction.article.id)
-        graph.add((article, KG.contentHash, Literal(self.content_hash(extraction.article))))
+        graph = article_triples(extraction, self.minter, identities)
+        article = ox.NamedNode(str(graph.name))
+        graph.triples.append(ox.Triple(article, _CONTENT_HASH, ox.Literal(self.content_hash(extraction.article))))
         return graph
 
     def store_extraction(self, extraction: Extraction, replace: bool = True) -> IngestResult:
@@ -142,23 +143,23 @@ class Ingester:
                 yield from _written(batch)
         yield from _written(batch)
 
-    def _write(self, extraction: Extraction, graph: Graph, replace: bool) -> IngestResult:
-        name = URIRef(str(graph.identifier))
+    def _write(self, extraction: Extraction, graph: ArticleGraph, replace: bool) -> IngestResult:
+        name = graph.name
         existed = self.store.has_graph(name)
         outcome = "added"
-        if existed and _same_content(self.store.graph(name), graph):
+        if existed and _same_content(self.store, graph):
             outcome = "unchanged"
         elif existed and not replace:
             raise InputError(f"{name} is already stored with other content (use --replace to replace it)")
         else:
-            self.store.replace_graph(name, graph)
+            self.store.replace_graph_triples(str(name), graph.triples)
             outcome = "replaced" if existed else "added"
         return self._result(extraction, graph, outcome)
 
     @staticmethod
-    def _result(extraction: Extraction, graph: Graph, outcome: str) -> IngestResult:
+    def _result(extraction: Extraction, graph: ArticleGraph, outcome: str) -> IngestResult:
         return IngestResult(
-            URIRef(str(graph.identifier)),
+            graph.name,
             outcome,
             len(graph),
             len(extraction.actors),
@@ -207,13 +208,12 @@ class WriteBatch(Generic[T]):
         found = StoreLookups(self.store).events_like(cls, ordinal, actor)
         return found + StoreLookups(self.waiting).events_like(cls, ordinal, actor) if self.graphs else found
 
-    def add(self, item: T, graph: Graph) -> None:
-        name, ntriples = str(graph.identifier), graph.serialize(format="nt")
+    def add(self, item: T, graph: ArticleGraph) -> None:
+        name, ntriples = str(graph.name), graph.ntriples()
         self.waiting.add_graphs([(name, ntriples)])
         if self._persons is not None:
-            for person in graph.subjects(RDF.type, SCHEMA.Person):
-                for label in graph.objects(person, RDFS.label):
-                    self._persons.add(str(person), str(label))
+            for person, label in graph.persons():
+                self._persons.add(person, label)
         self.graphs.append((name, ntriples))
         self.items.append(item)
         self.names.add(name)
@@ -279,10 +279,11 @@ def model_package_version(model: str) -> str:
         return "unknown"
 
 
-def _same_content(stored: Graph, new: Graph) -> bool:
-    """Equal graphs, ignoring when the extraction ran."""
-
-    def triples(graph: Graph) -> set[tuple[object, object, object]]:
-        return {t for t in graph if t[1] != PROV.startedAtTime}
-
-    return triples(stored) == triples(new)
+def _same_content(store: GraphStore, new: ArticleGraph) -> bool:
+    """Whether the store holds the same graph, ignoring when the extraction ran."""
+    stored = {
+        ox.Triple(q.subject, q.predicate, q.object)
+        for q in store.quads(graph=ox.NamedNode(str(new.name)))
+        if q.predicate != _STARTED_AT
+    }
+    return stored == {t for t in new.triples if t.predicate != _STARTED_AT}

@@ -1,22 +1,27 @@
 """Records → RDF: one article's extraction as the triples of its named graph.
 
 Pure: no spaCy, no store. Which IRI an actor or event gets is decided beforehand by
-:mod:`kgservice.resolve` and passed in as ``Identities``.
+:mod:`kgservice.resolve` and passed in as ``Identities``. The triples are Oxigraph terms,
+made directly (an ingest writes them as they are); :meth:`ArticleGraph.to_rdflib` gives an
+rdflib ``Graph`` for the callers that want one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
 import pyoxigraph as ox
-from rdflib import Graph, Literal, URIRef
+from rdflib import Graph, URIRef
 
 from kgservice import __version__
 from kgservice.extract.records import Actor, Assertion, Event, Extraction, Span, TimeExpr
 from kgservice.graph.iris import Minter, mention
 from kgservice.graph.namespaces import GAF, KG, NIF, OWL, PROV, RDF, RDFS, SCHEMA, SEM, SKOS, XSD, bind_prefixes
+
+_RDF_TYPE = ox.NamedNode(str(RDF.type))
+_XSD_DATE, _XSD_DATETIME = ox.NamedNode(str(XSD.date)), ox.NamedNode(str(XSD.dateTime))
 
 ACTOR_CLASSES: dict[str, tuple[URIRef, ...]] = {
     "Person": (SCHEMA.Person,),
@@ -36,12 +41,49 @@ class Identities:
     events: Mapping[str, URIRef] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class ArticleGraph:
+    """One article's named graph: its name and its distinct triples, in the order they were made."""
+
+    name: URIRef
+    triples: list[ox.Triple]
+
+    def __len__(self) -> int:
+        return len(self.triples)
+
+    def ntriples(self) -> str:
+        """The triples as N-Triples (Oxigraph's writer: one triple a line)."""
+        return (ox.serialize(self.triples, format=ox.RdfFormat.N_TRIPLES) or b"").decode("utf-8")
+
+    def to_rdflib(self) -> Graph:
+        """The same triples as an rdflib ``Graph`` named after the article, with our prefixes bound."""
+        from kgservice.store import from_ox
+
+        graph = Graph(identifier=self.name)
+        bind_prefixes(graph)
+        graph.addN((from_ox(t.subject), from_ox(t.predicate), from_ox(t.object), graph) for t in self.triples)
+        return graph
+
+    def persons(self) -> Iterator[tuple[str, str]]:
+        """(IRI, label) of every ``schema:Person`` in the graph with an ``rdfs:label``."""
+        person_type = ox.NamedNode(str(SCHEMA.Person))
+        label = ox.NamedNode(str(RDFS.label))
+        typed = {t.subject for t in self.triples if t.predicate == _RDF_TYPE and t.object == person_type}
+        for t in self.triples:
+            person, name = t.subject, t.object
+            if t.predicate == label and person in typed and isinstance(person, ox.NamedNode):
+                yield person.value, name.value if isinstance(name, ox.Literal) else str(name)
+
+
 def article_graph(extraction: Extraction, minter: Minter, ids: Identities) -> Graph:
-    """The named graph of one article."""
+    """The named graph of one article, as an rdflib ``Graph``."""
+    return article_triples(extraction, minter, ids).to_rdflib()
+
+
+def article_triples(extraction: Extraction, minter: Minter, ids: Identities) -> ArticleGraph:
+    """The named graph of one article, as Oxigraph triples."""
     article = minter.article(extraction.article.id)
-    graph = Graph(identifier=article)
-    bind_prefixes(graph)
-    writer = _Writer(graph, article, minter, ids, extraction.article.published)
+    writer = _Writer(article, minter, ids, extraction.article.published)
     writer.article(extraction)
     for actor in extraction.actors:
         writer.actor(actor)
@@ -49,27 +91,44 @@ def article_graph(extraction: Extraction, minter: Minter, ids: Identities) -> Gr
         writer.event(event)
     for assertion in extraction.assertions:
         writer.assertion(assertion)
-    return graph
+    return ArticleGraph(article, list(writer.triples))
 
 
 class _Writer:
-    """Adds the triples of one article's records to its graph."""
+    """Makes the triples of one article's records (as Oxigraph terms; each triple once)."""
 
-    def __init__(self, graph: Graph, article: URIRef, minter: Minter, ids: Identities, published: date | None) -> None:
-        self.graph, self.art, self.minter, self.ids, self.published = graph, article, minter, ids, published
+    def __init__(self, article: URIRef, minter: Minter, ids: Identities, published: date | None) -> None:
+        self.art, self.minter, self.ids, self.published = article, minter, ids, published
         self.context: URIRef | None = None
         self.text = ""
+        self.triples: dict[ox.Triple, None] = {}  # a set that keeps the order
+        self.nodes: dict[str, ox.NamedNode] = {}
 
     def add(self, subject: URIRef, predicate: URIRef, obj: object) -> None:
         if obj is not None:
-            node = obj if isinstance(obj, URIRef | Literal) else Literal(obj)
-            self.graph.add((subject, predicate, node))
+            self.triples[ox.Triple(self.node(subject), self.node(predicate), self.term(obj))] = None
+
+    def node(self, iri: str) -> ox.NamedNode:
+        node = self.nodes.get(iri)
+        if node is None:
+            node = self.nodes[iri] = ox.NamedNode(iri)
+        return node
+
+    def term(self, obj: object) -> ox.NamedNode | ox.Literal:
+        """An IRI, a literal, or text, an integer or a boolean as a literal (typed as rdflib types them)."""
+        if isinstance(obj, URIRef):
+            return self.node(obj)
+        if isinstance(obj, ox.Literal):
+            return obj
+        if isinstance(obj, str | int):  # bool is an int: xsd:boolean
+            return ox.Literal(obj)
+        raise TypeError(f"no RDF term for {obj!r}")
 
     def article(self, extraction: Extraction) -> None:
         meta, a = extraction.article, self.art
         self.add(a, RDF.type, SCHEMA.OpinionNewsArticle if meta.is_opinion else SCHEMA.NewsArticle)
         self.add(a, SCHEMA.headline, meta.title)
-        self.add(a, SCHEMA.datePublished, Literal(meta.published, datatype=XSD.date) if meta.published else None)
+        self.add(a, SCHEMA.datePublished, _date(meta.published))
         self.add(a, SCHEMA.url, URIRef(meta.url) if meta.url and _is_iri(meta.url) else meta.url)
         self.add(a, SCHEMA.author, self.actor_iri(extraction.author) if extraction.author else meta.author)
         self.add(a, SCHEMA.articleBody, meta.text)
@@ -90,7 +149,7 @@ class _Writer:
         self.add(run, KG.modelName, extraction.model)
         self.add(run, KG.modelVersion, extraction.model_version)
         if extraction.extracted_at:
-            self.add(run, PROV.startedAtTime, Literal(extraction.extracted_at, datatype=XSD.dateTime))
+            self.add(run, PROV.startedAtTime, ox.Literal(extraction.extracted_at, datatype=_XSD_DATETIME))
 
     def mentions(self, subject: URIRef, spans: Iterable[Span]) -> None:
         for span in spans:
@@ -163,7 +222,7 @@ class _Writer:
             self.add(node, PROV.wasAttributedTo, self.actor_iri(assertion.claimant))
         self.add(node, KG.cue, assertion.cue.text)
         self.add(node, KG.content, assertion.content.text)
-        self.add(node, KG.isDirectQuote, Literal(assertion.direct))
+        self.add(node, KG.isDirectQuote, assertion.direct)
         if assertion.direct:  # a quotation in schema.org's terms too, for data users who know those
             self.add(node, RDF.type, SCHEMA.Quotation)
             self.add(node, SCHEMA.text, assertion.content.text)
@@ -181,8 +240,8 @@ class _Writer:
         self.mentions(node, [_covering(spans, self.text)])
 
 
-def _date(value: date | None) -> Literal | None:
-    return Literal(value, datatype=XSD.date) if value is not None else None
+def _date(value: date | None) -> ox.Literal | None:
+    return ox.Literal(value.isoformat(), datatype=_XSD_DATE) if value is not None else None
 
 
 def _covering(spans: list[Span], body: str) -> Span:
