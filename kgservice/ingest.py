@@ -20,7 +20,7 @@ from kgservice.extract.records import ArticleInput, Extraction
 from kgservice.graph.iris import Minter
 from kgservice.graph.mapping import ArticleGraph, article_triples
 from kgservice.graph.namespaces import KG, PROV
-from kgservice.resolve import Lookups, PersonIndex, StoreLookups, resolve
+from kgservice.resolve import EventIndex, Lookups, PersonIndex, StoreLookups, person_rows, resolve
 from kgservice.resources import ontology_graph
 from kgservice.settings import Settings
 from kgservice.store import BULK_MAX_QUADS, GraphStore
@@ -172,11 +172,13 @@ class WriteBatch(Generic[T]):
     """New article graphs waiting to be written together (:meth:`GraphStore.add_graphs`), with an item each.
 
     It is also what the next article resolves against (:class:`kgservice.resolve.Lookups`):
-    the store and the waiting graphs (kept in memory too), as if those were written. Persons
-    are looked up by name in a :class:`kgservice.resolve.PersonIndex` of the store, made on
-    first use and kept up to date with every graph added (not on a remote store, which other
-    processes may write to meanwhile). Both rely on an article graph being self-contained:
-    it types and labels every actor and event it names.
+    the store and the waiting graphs, as if those were written. The waiting graphs are
+    indexed as they are added (:class:`kgservice.resolve.PersonIndex`,
+    :class:`kgservice.resolve.EventIndex`). Persons of the store are looked up by name in a
+    :class:`kgservice.resolve.PersonIndex` too, made on first use and kept up to date with
+    every batch written (not on a remote store, which other processes may write to
+    meanwhile: that one is asked each time). Both rely on an article graph being
+    self-contained: it types and labels every actor and event it names.
     """
 
     def __init__(self, store: GraphStore) -> None:
@@ -185,20 +187,22 @@ class WriteBatch(Generic[T]):
         self._start()
 
     def _start(self) -> None:
-        self.waiting = GraphStore(None)
         self.graphs: list[tuple[str, str]] = []
         self.items: list[T] = []
         self.names: set[str] = set()
         self.quads = 0
+        self._new_persons: list[tuple[str, str]] = []
+        self._waiting_persons = PersonIndex()
+        self._waiting_events = EventIndex()
 
     def persons_named(self, name: str) -> set[str]:
-        if self._persons is None and not self.store.shared:
-            self._persons = PersonIndex.of(self.store)
-            self._persons.add_all(self.waiting.rows(PersonIndex.QUERY))
-        found = self._persons.persons_named(name) if self._persons is not None else None
-        if found is None:
-            return StoreLookups(self.store).persons_named(name) | StoreLookups(self.waiting).persons_named(name)
-        return found
+        if self.store.shared:
+            stored = StoreLookups(self.store).persons_named(name)
+        else:
+            if self._persons is None:
+                self._persons = PersonIndex.of(self.store)
+            stored = self._persons.persons_named(name)
+        return stored | self._waiting_persons.persons_named(name)
 
     def store_changed(self) -> None:
         """Something else wrote to the store (an article replaced in place): index its persons afresh."""
@@ -206,15 +210,15 @@ class WriteBatch(Generic[T]):
 
     def events_like(self, cls: str, ordinal: int, actor: str) -> list[tuple[str, str | None]]:
         found = StoreLookups(self.store).events_like(cls, ordinal, actor)
-        return found + StoreLookups(self.waiting).events_like(cls, ordinal, actor) if self.graphs else found
+        return found + self._waiting_events.events_like(cls, ordinal, actor)
 
     def add(self, item: T, graph: ArticleGraph) -> None:
-        name, ntriples = str(graph.name), graph.ntriples()
-        self.waiting.add_graphs([(name, ntriples)])
-        if self._persons is not None:
-            for person, label in graph.persons():
-                self._persons.add(person, label)
-        self.graphs.append((name, ntriples))
+        name = str(graph.name)
+        persons = list(person_rows(graph.triples))
+        self._waiting_persons.add_all(persons)
+        self._waiting_events.add_graph(graph.triples)
+        self._new_persons += persons
+        self.graphs.append((name, graph.ntriples()))
         self.items.append(item)
         self.names.add(name)
         self.quads += len(graph)
@@ -226,15 +230,16 @@ class WriteBatch(Generic[T]):
 
     def write(self) -> list[T]:
         """Write the waiting graphs, all or none (a :class:`KGError` if none), and return their items."""
-        graphs, items = self.graphs, self.items
+        graphs, items, persons = self.graphs, self.items, self._new_persons
         if graphs:
-            self.waiting.close()
             self._start()
             try:
                 self.store.add_graphs(graphs)
             except BaseException:
-                self.store_changed()  # the index holds the persons of graphs that were not written
+                self.store_changed()  # some may have been written (not all or none on every store)
                 raise
+            if self._persons is not None:
+                self._persons.add_all(persons)
         return items
 
 

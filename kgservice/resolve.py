@@ -15,22 +15,25 @@ deterministic: the same store and article always resolve the same way.
 
 What resolution reads from the store goes through :class:`Lookups`: SPARQL queries on a
 store (:class:`StoreLookups`, the queries ``resolve-person-by-name`` and
-``resolve-event-candidates``), or, in a bulk ingest, a :class:`PersonIndex` and the graphs
-waiting to be written (:class:`kgservice.ingest.WriteBatch`).
+``resolve-event-candidates``), or, in a bulk ingest, a :class:`PersonIndex` of the store
+and the graphs waiting to be written, indexed as they are made (:class:`PersonIndex`,
+:class:`EventIndex`; see :class:`kgservice.ingest.WriteBatch`).
 """
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Protocol
 
+import pyoxigraph as ox
 from rdflib import Literal, URIRef
 
 from kgservice.extract.records import Event, Extraction
 from kgservice.graph.iris import Minter, digest
 from kgservice.graph.mapping import Identities
-from kgservice.graph.namespaces import KG
+from kgservice.graph.namespaces import KG, RDF, RDFS, SCHEMA, SEM
 from kgservice.resources import load_query
 
 if TYPE_CHECKING:
@@ -69,7 +72,8 @@ class PersonIndex:
     """Persons by the first and the last word of their lower-case labels: ``resolve-person-by-name`` as a lookup.
 
     A one-word ``name`` ends a label (after a space) exactly when it is the label's last
-    space-separated word, and starts it (before a space) exactly when it is the first.
+    space-separated word, and starts it (before a space) exactly when it is the first. A
+    name of several words (resolution asks for none) is looked for in every label.
     """
 
     QUERY = """PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
@@ -81,30 +85,77 @@ SELECT ?person ?label WHERE {
     def __init__(self, persons: Iterable[tuple[str, str]] = ()) -> None:
         self._first: dict[str, set[str]] = defaultdict(set)
         self._last: dict[str, set[str]] = defaultdict(set)
-        for person, label in persons:
-            self.add(person, label)
+        self._labels: list[tuple[str, str]] = []  # (person, lower-case label) of every label with a space
+        self.add_all(persons)
 
     @classmethod
     def of(cls, store: GraphStore) -> PersonIndex:
         """The index of every person in ``store``."""
         return cls((row["person"], row["label"]) for row in store.rows(cls.QUERY))
 
-    def add_all(self, rows: Iterable[dict[str, str]]) -> None:
-        """Add ``person`` and ``label`` of each row (of :attr:`QUERY`)."""
-        for row in rows:
-            self.add(row["person"], row["label"])
+    def add_all(self, persons: Iterable[tuple[str, str]]) -> None:
+        """Add (person, label) pairs: the rows of :attr:`QUERY`."""
+        for person, label in persons:
+            lower = label.lower()
+            if " " in lower:
+                self._first[lower.split(" ", 1)[0]].add(person)
+                self._last[lower.rsplit(" ", 1)[1]].add(person)
+                self._labels.append((person, lower))
 
-    def add(self, person: str, label: str) -> None:
-        lower = label.lower()
-        if " " in lower:
-            self._first[lower.split(" ", 1)[0]].add(person)
-            self._last[lower.rsplit(" ", 1)[1]].add(person)
+    def persons_named(self, name: str) -> set[str]:
+        if " " not in name:
+            return self._first.get(name, set()) | self._last.get(name, set())
+        return {p for p, lower in self._labels if lower.startswith(name + " ") or lower.endswith(" " + name)}
 
-    def persons_named(self, name: str) -> set[str] | None:
-        """The persons, or None when ``name`` holds a space (the index cannot answer; ask the store)."""
-        if " " in name:
-            return None
-        return self._first.get(name, set()) | self._last.get(name, set())
+
+class EventIndex:
+    """Events by class, ordinal and participant in article graphs: ``resolve-event-candidates`` as a lookup.
+
+    As in the query on the union of the graphs, an event's places are those any graph
+    gives it; its class, ordinal and participants are read graph by graph (an article
+    graph types and describes every event it names).
+    """
+
+    def __init__(self) -> None:
+        self._events: dict[tuple[str, ox.Literal, str], set[str]] = defaultdict(set)
+        self._places: dict[str, set[str]] = defaultdict(set)
+
+    def add_graph(self, triples: Iterable[ox.Triple | ox.Quad]) -> None:
+        """Index the events of one article graph."""
+        wanted = (_TYPE, _ORDINAL, _HAS_ACTOR, _HAS_PLACE)
+        found: dict[object, dict[ox.NamedNode, list[object]]] = defaultdict(lambda: defaultdict(list))
+        for t in triples:
+            if t.predicate in wanted:
+                found[t.subject][t.predicate].append(t.object)
+        for event, values in found.items():
+            if not isinstance(event, ox.NamedNode):
+                continue
+            self._places[event.value].update(_text_of(p) for p in values.get(_HAS_PLACE, ()))
+            classes = [c.value for c in values.get(_TYPE, ()) if isinstance(c, ox.NamedNode)]
+            ordinals = [o for o in values.get(_ORDINAL, ()) if isinstance(o, ox.Literal)]
+            actors = [a.value for a in values.get(_HAS_ACTOR, ()) if isinstance(a, ox.NamedNode)]
+            for key in itertools.product(classes, ordinals, actors):
+                self._events[key].add(event.value)
+
+    def events_like(self, cls: str, ordinal: int, actor: str) -> list[tuple[str, str | None]]:
+        rows: list[tuple[str, str | None]] = []
+        for event in sorted(self._events.get((str(KG[cls]), ox.Literal(ordinal), actor), ())):
+            places = self._places.get(event)
+            rows += [(event, place) for place in sorted(places)] if places else [(event, None)]
+        return rows
+
+
+_TYPE, _LABEL, _PERSON = (ox.NamedNode(str(iri)) for iri in (RDF.type, RDFS.label, SCHEMA.Person))
+_ORDINAL, _HAS_ACTOR, _HAS_PLACE = (ox.NamedNode(str(iri)) for iri in (KG.ordinal, SEM.hasActor, SEM.hasPlace))
+
+
+def person_rows(triples: Iterable[ox.Triple | ox.Quad]) -> Iterator[tuple[str, str]]:
+    """(person, label) of one article graph's triples: the rows :attr:`PersonIndex.QUERY` gives on it."""
+    triples = list(triples)
+    persons = {t.subject for t in triples if t.predicate == _TYPE and t.object == _PERSON}
+    for t in triples:
+        if t.predicate == _LABEL and t.subject in persons and isinstance(t.subject, ox.NamedNode):
+            yield t.subject.value, t.object.value if isinstance(t.object, ox.Literal | ox.NamedNode) else str(t.object)
 
 
 def resolve(extraction: Extraction, store: Lookups | GraphStore | None, minter: Minter) -> Identities:
@@ -160,3 +211,8 @@ def _matching_event(event: Event, participants: list[str], place: str, lookups: 
 
 def _text(term: object) -> str | None:
     return None if term is None else str(term)
+
+
+def _text_of(term: object) -> str:
+    """An Oxigraph IRI's or literal's text."""
+    return term.value if isinstance(term, ox.NamedNode | ox.Literal | ox.BlankNode) else str(term)

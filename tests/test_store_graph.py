@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pyoxigraph as ox
 import pytest
 from pyshacl import validate
 from rdflib import Graph, Literal, URIRef
@@ -10,7 +11,7 @@ from rdflib.plugins.sparql import processor
 from kgservice.articles import read_file
 from kgservice.errors import QuerySyntaxError, StoreError
 from kgservice.ingest import Ingester
-from kgservice.resolve import PersonIndex, StoreLookups
+from kgservice.resolve import EventIndex, PersonIndex, StoreLookups
 from kgservice.resources import resource_dir
 from kgservice.settings import load_settings
 from kgservice.store import GraphStore
@@ -141,9 +142,29 @@ def test_the_person_index_answers_as_the_person_query(seeded):
     index = PersonIndex.of(store)
     labels = [row["label"].lower() for row in store.rows(PersonIndex.QUERY)]
     names = {word for label in labels for word in label.split(" ")} | {"", "x", "ß", label_of_one(labels)}
+    names |= {label.rsplit(" ", 1)[0] for label in labels if label.count(" ") > 1}  # several words
     assert len(names) > 10
+    assert any(" " in name and StoreLookups(store).persons_named(name) for name in names)
     for name in sorted(names):
         assert index.persons_named(name) == StoreLookups(store).persons_named(name), name
+
+
+def test_the_event_index_answers_as_the_event_query(seeded):
+    """A bulk ingest looks the waiting graphs' events up in an index; it must give what the SPARQL query gives."""
+    store, results = seeded
+    index = EventIndex()
+    for result in results:
+        index.add_graph(store.quads(graph=ox.NamedNode(str(result.article))))
+    rows = store.rows(
+        "PREFIX kg: <https://w3id.org/kgservice/ns#> PREFIX sem: <http://semanticweb.cs.vu.nl/2009/11/sem/>"
+        " SELECT DISTINCT ?cls ?ordinal ?actor WHERE { GRAPH ?g { ?e a ?cls ; kg:ordinal ?ordinal ; sem:hasActor ?actor } }"
+    )
+    asked = {(row["cls"].rsplit("#", 1)[-1], int(row["ordinal"]), row["actor"]) for row in rows}
+    asked |= {("Meeting", 7, actor) for _, _, actor in asked} | {("Statement", 1, "urn:nobody")}
+    assert sum(1 for cls, ordinal, actor in asked if index.events_like(cls, ordinal, actor)) >= 2
+    for cls, ordinal, actor in sorted(asked):
+        expected = StoreLookups(store).events_like(cls, ordinal, actor)
+        assert set(index.events_like(cls, ordinal, actor)) == set(expected), (cls, ordinal, actor)
 
 
 def label_of_one(labels: list[str]) -> str:

@@ -8,7 +8,7 @@ rdflib ``Graph`` for the callers that want one.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -17,13 +17,32 @@ from rdflib import Graph, URIRef
 
 from kgservice import __version__
 from kgservice.extract.records import Actor, Assertion, Event, Extraction, Span, TimeExpr
+from kgservice.graph import namespaces
 from kgservice.graph.iris import Minter, mention
-from kgservice.graph.namespaces import GAF, KG, NIF, OWL, PROV, RDF, RDFS, SCHEMA, SEM, SKOS, XSD, bind_prefixes
+from kgservice.graph.namespaces import bind_prefixes
 
-_RDF_TYPE = ox.NamedNode(str(RDF.type))
-_XSD_DATE, _XSD_DATETIME = ox.NamedNode(str(XSD.date)), ox.NamedNode(str(XSD.dateTime))
 
-ACTOR_CLASSES: dict[str, tuple[URIRef, ...]] = {
+class _Terms:
+    """A namespace whose terms are Oxigraph IRIs, each made once (closed namespaces stay closed)."""
+
+    def __init__(self, namespace: object) -> None:
+        self._namespace = namespace
+
+    def __getattr__(self, name: str) -> ox.NamedNode:  # only on the first use of a name
+        node = ox.NamedNode(str(getattr(self._namespace, name)))
+        setattr(self, name, node)
+        return node
+
+    def __getitem__(self, name: str) -> ox.NamedNode:
+        return self.__dict__.get(name) or self.__getattr__(name)
+
+
+GAF, KG, NIF, OWL, PROV, RDF, RDFS, SCHEMA, SEM, SKOS, XSD = (
+    _Terms(getattr(namespaces, name))
+    for name in ("GAF", "KG", "NIF", "OWL", "PROV", "RDF", "RDFS", "SCHEMA", "SEM", "SKOS", "XSD")
+)
+
+ACTOR_CLASSES: dict[str, tuple[ox.NamedNode, ...]] = {
     "Person": (SCHEMA.Person,),
     "Organization": (SCHEMA.Organization,),
     "Place": (SCHEMA.Place, SEM.Place),
@@ -64,16 +83,6 @@ class ArticleGraph:
         graph.addN((from_ox(t.subject), from_ox(t.predicate), from_ox(t.object), graph) for t in self.triples)
         return graph
 
-    def persons(self) -> Iterator[tuple[str, str]]:
-        """(IRI, label) of every ``schema:Person`` in the graph with an ``rdfs:label``."""
-        person_type = ox.NamedNode(str(SCHEMA.Person))
-        label = ox.NamedNode(str(RDFS.label))
-        typed = {t.subject for t in self.triples if t.predicate == _RDF_TYPE and t.object == person_type}
-        for t in self.triples:
-            person, name = t.subject, t.object
-            if t.predicate == label and person in typed and isinstance(person, ox.NamedNode):
-                yield person.value, name.value if isinstance(name, ox.Literal) else str(name)
-
 
 def article_graph(extraction: Extraction, minter: Minter, ids: Identities) -> Graph:
     """The named graph of one article, as an rdflib ``Graph``."""
@@ -104,9 +113,9 @@ class _Writer:
         self.triples: dict[ox.Triple, None] = {}  # a set that keeps the order
         self.nodes: dict[str, ox.NamedNode] = {}
 
-    def add(self, subject: URIRef, predicate: URIRef, obj: object) -> None:
+    def add(self, subject: URIRef, predicate: ox.NamedNode, obj: object) -> None:
         if obj is not None:
-            self.triples[ox.Triple(self.node(subject), self.node(predicate), self.term(obj))] = None
+            self.triples[ox.Triple(self.node(subject), predicate, self.term(obj))] = None
 
     def node(self, iri: str) -> ox.NamedNode:
         node = self.nodes.get(iri)
@@ -116,10 +125,10 @@ class _Writer:
 
     def term(self, obj: object) -> ox.NamedNode | ox.Literal:
         """An IRI, a literal, or text, an integer or a boolean as a literal (typed as rdflib types them)."""
+        if isinstance(obj, ox.NamedNode | ox.Literal):
+            return obj
         if isinstance(obj, URIRef):
             return self.node(obj)
-        if isinstance(obj, ox.Literal):
-            return obj
         if isinstance(obj, str | int):  # bool is an int: xsd:boolean
             return ox.Literal(obj)
         raise TypeError(f"no RDF term for {obj!r}")
@@ -149,7 +158,7 @@ class _Writer:
         self.add(run, KG.modelName, extraction.model)
         self.add(run, KG.modelVersion, extraction.model_version)
         if extraction.extracted_at:
-            self.add(run, PROV.startedAtTime, ox.Literal(extraction.extracted_at, datatype=_XSD_DATETIME))
+            self.add(run, PROV.startedAtTime, ox.Literal(extraction.extracted_at, datatype=XSD.dateTime))
 
     def mentions(self, subject: URIRef, spans: Iterable[Span]) -> None:
         for span in spans:
@@ -241,7 +250,7 @@ class _Writer:
 
 
 def _date(value: date | None) -> ox.Literal | None:
-    return ox.Literal(value.isoformat(), datatype=_XSD_DATE) if value is not None else None
+    return ox.Literal(value.isoformat(), datatype=XSD.date) if value is not None else None
 
 
 def _covering(spans: list[Span], body: str) -> Span:
