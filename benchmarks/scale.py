@@ -11,7 +11,7 @@ The corpus is ``benchmarks/corpus.py``'s synthetic news prose (300–800 words a
 - **store writes vs raw bulk_load**: the graphs the ingest chain makes for the corpus
   (``Ingester.graph_for``, resolved against an empty store) are written the way a bulk
   ingest (``kgservice ingest``) writes them — through a ``WriteBatch`` (each graph
-  serialised by Oxigraph and kept in memory for resolving the next article; every
+  serialised by Oxigraph and indexed for resolving the next article; every
   ``BATCH_ARTICLES`` graphs one ``GraphStore.add_graphs``, an atomic Oxigraph bulk load)
   into a fresh store, flushed at the end — against ``pyoxigraph.Store.bulk_load`` of the
   same quads as N-Quads (the first store's own dump) in one call into another fresh store,
@@ -376,7 +376,7 @@ def report(ex: dict[str, Any], wr: dict[str, Any], par: dict[str, Any] | None, m
     print(
         f"{'':<12} {wr['triples']:,} triples in batches of {wr['service_batch_articles']} articles: "
         f"{wr['service_seconds']:.2f} s = N-Triples {wr['service_serialize_seconds']:.2f} s + "
-        f"in-memory copy and bulk loads {wr['service_rest_seconds']:.2f} s (flush {wr['service_flush_seconds']:.2f} s); "
+        f"indexing and bulk loads {wr['service_rest_seconds']:.2f} s (flush {wr['service_flush_seconds']:.2f} s); "
         f"bulk_load {wr['bulk_load_seconds']:.2f} s"
     )
     print(

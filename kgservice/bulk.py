@@ -1,16 +1,19 @@
-"""Parallel extraction for bulk ingest: worker processes parse, the caller's process writes.
+"""Parallel extraction for bulk ingest: ``jobs`` processes parse, the caller's process writes.
 
-Each worker loads the spaCy pipeline once and turns chunks of articles into
-:class:`~kgservice.extract.records.Extraction` records (plain, picklable). Results come
-back in input order, so the one process that owns the store can resolve, map and write
-each article in turn, exactly as a single-process run would.
+With ``--jobs N`` there are N processes in all: N - 1 worker processes, and the caller's
+own, which resolves, maps and writes every article and, whenever the next articles in
+order are not parsed yet, parses a later chunk itself instead of waiting. So no core
+sits idle and none is shared by three busy processes (on two cores, two workers and a
+writer slowed each other down). Each process loads the spaCy pipeline once and turns
+chunks of articles into :class:`~kgservice.extract.records.Extraction` records (plain,
+picklable). Results come back in input order, so the one process that owns the store can
+resolve, map and write each article in turn, exactly as a single-process run would.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any
@@ -18,7 +21,7 @@ from typing import Any
 from kgservice.errors import ConfigError, KGError
 from kgservice.extract.records import ArticleInput, Extraction
 
-CHUNK = 8  # articles per task: nlp.pipe's batch, and small enough to keep both workers busy
+CHUNK = 8  # articles per task: nlp.pipe's batch, and small enough to keep every process busy
 AHEAD = 4  # chunks queued per worker
 
 _extractor: Any = None
@@ -26,31 +29,50 @@ _error: str | None = None
 
 
 def resolve_jobs(jobs: int) -> int:
-    """``0`` means one worker per CPU."""
+    """``0`` means one process per CPU."""
     return jobs if jobs > 0 else os.cpu_count() or 1
 
 
 def parallel_extractions(
-    articles: Sequence[ArticleInput], model: str, jobs: int, chunk: int = CHUNK
+    articles: Sequence[ArticleInput],
+    model: str,
+    jobs: int,
+    extractor: Callable[[], Any],
+    chunk: int = CHUNK,
 ) -> Iterator[Extraction]:
-    """Extract ``articles`` in ``jobs`` worker processes; yield the extractions in input order."""
+    """Extract ``articles`` in ``jobs`` processes (``jobs - 1`` workers and this one); yield them in input order.
+
+    ``extractor`` gives this process's :class:`~kgservice.extract.extractor.Extractor`
+    (made, and its model loaded, the first time this process parses a chunk).
+    """
     if not articles:
         return
+    chunks = [list(articles[start : start + chunk]) for start in range(0, len(articles), chunk)]
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_start, initargs=(model,))
-    chunks = _chunked(articles, chunk)
-    pending: deque[Future[list[Extraction] | str]] = deque()
+    workers = max(1, jobs - 1)
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start, initargs=(model,))
+    queued: dict[int, Future[list[Extraction] | str]] = {}  # chunk index → a worker's result
+    parsed: dict[int, list[Extraction]] = {}  # chunk index → parsed here
+    given = 0  # chunks handed out so far, in order
     try:
-        _submit(pool, pending, chunks, jobs * AHEAD)
-        while pending:
-            result = pending.popleft().result()
-            if isinstance(result, str):
-                raise ConfigError(result)
-            _submit(pool, pending, chunks, 1)
-            yield from result
+        for wanted in range(len(chunks)):
+            while given < len(chunks) and len(queued) < workers * AHEAD:
+                queued[given] = pool.submit(_extract_chunk, chunks[given])
+                given += 1
+            while wanted in queued and not queued[wanted].done() and given < len(chunks):
+                parsed[given] = list(extractor().extract_many(chunks[given], batch_size=chunk))  # instead of waiting
+                given += 1
+            yield from parsed.pop(wanted) if wanted in parsed else _outcome(queued.pop(wanted))
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _outcome(future: Future[list[Extraction] | str]) -> list[Extraction]:
+    result = future.result()
+    if isinstance(result, str):
+        raise ConfigError(result)
+    return result
 
 
 def serial_extractions(articles: Iterable[ArticleInput], extractor: Callable[[], Any]) -> Iterator[Extraction]:
@@ -58,24 +80,6 @@ def serial_extractions(articles: Iterable[ArticleInput], extractor: Callable[[],
     articles = list(articles)
     if articles:
         yield from extractor().extract_many(articles)
-
-
-def _submit(
-    pool: ProcessPoolExecutor,
-    pending: deque[Future[list[Extraction] | str]],
-    chunks: Iterator[list[ArticleInput]],
-    count: int,
-) -> None:
-    for _ in range(count):
-        batch = next(chunks, None)
-        if batch is None:
-            return
-        pending.append(pool.submit(_extract_chunk, batch))
-
-
-def _chunked(articles: Sequence[ArticleInput], size: int) -> Iterator[list[ArticleInput]]:
-    for start in range(0, len(articles), size):
-        yield list(articles[start : start + size])
 
 
 def _start(model: str) -> None:

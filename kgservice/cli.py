@@ -110,7 +110,7 @@ def _read_all(paths: tuple[Path, ...], overrides: dict[str, Any], max_bytes: int
     type=click.IntRange(min=0),
     default=1,
     show_default=True,
-    help="Worker processes for extraction (0: one per CPU); the store is written by this process.",
+    help="Processes that extract, this one included (0: one per CPU); this one also writes the store.",
 )
 @click.pass_obj
 def ingest(

@@ -97,7 +97,7 @@ def ingest_with_progress(
                     todo.append((path, article))
         pending = [article for _, article in todo]
         if jobs > 1 and len(pending) > 1:
-            extractions = parallel_extractions(pending, settings.spacy_model, jobs)
+            extractions = parallel_extractions(pending, settings.spacy_model, jobs, lambda: ingester.extractor)
         else:
             extractions = serial_extractions(pending, lambda: ingester.extractor)
         paths = (path for path, _ in todo)
