@@ -12,6 +12,7 @@ capital when the capital speaks or acts for the government ("Washington said").
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections import Counter, defaultdict
@@ -54,6 +55,7 @@ class _Cluster:
         self.mentions.setdefault(span.start, span)
 
 
+@functools.lru_cache(maxsize=16384)  # names recur: within an article and across a corpus
 def slugify(text: str) -> str:
     """A lower-case slug: ASCII when every letter folds to ASCII ("Xi Jinping" → "xi-jinping",
     "José" → "jose"), else in the name's own letters ("Ангела Меркель" → "ангела-меркель"),

@@ -19,7 +19,7 @@ import re
 
 from spacy.tokens import Doc, Token
 
-from kgservice.extract.components import doc_text
+from kgservice.extract.components import doc_text, reporting_tokens
 from kgservice.extract.events import noun_phrase_tokens
 from kgservice.extract.records import Assertion, Span
 
@@ -43,8 +43,8 @@ def find_assertions(
     quotes = quotations(doc_text(doc))
     found: list[tuple[Span, str | None, Span, bool, Span | None]] = []
     claimants: dict[int, str | None] = {}
-    for token in doc:
-        if not token._.kg_reporting or not _is_report(token, quotes):
+    for token in reporting_tokens(doc):
+        if not _is_report(token, quotes):
             continue
         content = _content(token, quotes)
         speaker = _speaker(token, actor_index, person_ids, org_ids, claimants) if content else None

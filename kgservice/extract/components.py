@@ -42,17 +42,44 @@ class TriggerTagger:
     def __call__(self, doc: Doc) -> Doc:
         senses = lexicon.triggers()
         reporting = lexicon.reporting_verbs()
+        triggers, reports = [], []
         for token in doc:
             pos = "VERB" if token.pos_ in ("VERB", "AUX") else token.pos_
+            if pos not in ("NOUN", "VERB"):
+                continue
             lemma = token.lemma_.lower()
             if pos == "VERB" and lemma in reporting:
                 token._.kg_reporting = True
-            elif pos in ("NOUN", "VERB"):
-                sense = senses.get((lemma, pos))
-                if sense is not None and sense.objects and not _takes_object(token, sense.objects):
-                    sense = FALLBACK
-                token._.kg_event = sense
+                reports.append(token.i)
+                continue
+            sense = senses.get((lemma, pos))
+            if sense is None:
+                continue
+            if sense.objects and not _takes_object(token, sense.objects):
+                sense = FALLBACK
+            token._.kg_event = sense
+            triggers.append(token.i)
+        doc.user_data[_TRIGGERS], doc.user_data[_REPORTS] = triggers, reports
         return doc
+
+
+_TRIGGERS, _REPORTS = "kg_triggers", "kg_reports"
+
+
+def trigger_tokens(doc: Doc) -> list[Token]:
+    """The tokens :class:`TriggerTagger` marked as event triggers, in text order."""
+    marked = doc.user_data.get(_TRIGGERS)
+    if marked is None:  # a Doc made before the tagger ran, or by hand
+        return [t for t in doc if t._.kg_event is not None]
+    return [doc[i] for i in marked]
+
+
+def reporting_tokens(doc: Doc) -> list[Token]:
+    """The tokens :class:`TriggerTagger` marked as reporting verbs, in text order."""
+    marked = doc.user_data.get(_REPORTS)
+    if marked is None:
+        return [t for t in doc if t._.kg_reporting]
+    return [doc[i] for i in marked]
 
 
 FALLBACK = lexicon.TriggerSense("Occurrence", None)

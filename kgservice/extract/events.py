@@ -23,6 +23,7 @@ from spacy.tokens import Doc, Token
 
 from kgservice.extract import lexicon
 from kgservice.extract.actors import slugify
+from kgservice.extract.components import trigger_tokens
 from kgservice.extract.records import Actor, Event, Participant, Span, TimeExpr
 
 ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8}
@@ -93,8 +94,8 @@ def find_events(
     places = {a.id for a in actors if a.type == "Place"}
     mentions = [
         _mention(token, actor_index, places, countries, time_at)
-        for token in doc
-        if token._.kg_event is not None and not _is_generic(token) and not _modifies_same_event(token)
+        for token in trigger_tokens(doc)
+        if not _is_generic(token) and not _modifies_same_event(token)
     ]
     for mention in mentions:
         earliest = mention.time.value.earliest if mention.time else None

@@ -27,12 +27,14 @@ Principles:
 from __future__ import annotations
 
 import calendar
+import functools
 import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from kgservice.extract.records import TimeValue
 from kgservice.extract.timewords import (
@@ -171,11 +173,13 @@ def _clean(text: str) -> str:
     return t.strip()
 
 
+LEADING_RE = re.compile(rf"^(?:{alternation(LEADING_WORDS)})\s+")
+
+
 def _strip_leading(t: str) -> str:
     """Drop leading prepositions and approximators ("on Monday", "about two years")."""
-    pattern = re.compile(rf"^(?:{alternation(LEADING_WORDS)})\s+")
     while True:
-        new = pattern.sub("", t, count=1)
+        new = LEADING_RE.sub("", t, count=1)
         if new == t or not new:
             return t
         t = new
@@ -352,6 +356,7 @@ def _shifted(doc: date | None, unit: str, n: int) -> TimeValue:
 DECADE_RE = re.compile(r"^(?:the )?(?:(?P<c>1[0-9]|20)(?P<d>[0-9])0|'?(?P<s>[0-9])0)'?s$")
 CENTURY_RE = re.compile(r"^(?:the )?(?P<n>\d{1,2})(?:st|nd|rd|th)[ -]century$")
 CENTURY_WORDS = {"nineteenth": 19, "twentieth": 20, "twenty-first": 21, "eighteenth": 18, "twenty first": 21}
+CENTURY_WORDS_RE = re.compile(rf"^(?:the )?({alternation(CENTURY_WORDS)}) century$")
 
 
 def _rule_decade(t: str, ctx: _Ctx) -> Result | None:
@@ -363,7 +368,7 @@ def _rule_decade(t: str, ctx: _Ctx) -> Result | None:
         return "DATE", _decade(int(m["c"]) * 10 + int(m["d"]))
     m = CENTURY_RE.match(t)
     n = int(m["n"]) if m else None
-    words = re.match(rf"^(?:the )?({alternation(CENTURY_WORDS)}) century$", t)
+    words = CENTURY_WORDS_RE.match(t)
     if words:
         n = CENTURY_WORDS[words[1]]
     if n:
@@ -395,10 +400,13 @@ def _year_ref(s: str, ctx: _Ctx) -> tuple[bool, int | None]:
 # ----------------------------------------------------------- rule: modifiers
 
 
+MODIFIED_RE = re.compile(rf"^(?:the )?({alternation(MODIFIERS)})[ -](.+)$")
+
+
 def _rule_modified(t: str, ctx: _Ctx) -> Result | None:
     """ "early 2009", "mid-2011", "earlier this month", "the end of the year": the
     value of the period; "earlier/later this X" is also cut at the document date."""
-    m = re.match(rf"^(?:the )?({alternation(MODIFIERS)})[ -](.+)$", t)
+    m = MODIFIED_RE.match(t)
     if not m:
         return None
     mod, rest = m[1], m[2]
@@ -627,9 +635,12 @@ def _rule_weekday(t: str, ctx: _Ctx) -> Result | None:
     return "DATE", _day(_weekday_date(wd, ctx.doc, m["rel"], ctx.tense))
 
 
+HOLIDAY_RE = re.compile(rf"^({alternation(HOLIDAYS)})(?:,? (\d{{4}}))?$")
+
+
 def _rule_holiday(t: str, ctx: _Ctx) -> Result | None:
     """ "Christmas", "Christmas 2006", "New Year's Eve"."""
-    m = re.match(rf"^({alternation(HOLIDAYS)})(?:,? (\d{{4}}))?$", t)
+    m = HOLIDAY_RE.match(t)
     if not m:
         return None
     month, day = HOLIDAYS[m[1]]
@@ -674,6 +685,9 @@ def _clock(m: re.Match[str]) -> tuple[int, int] | None:
     return hour, minute
 
 
+CLOCK_FILLER_RE = re.compile(rf"\b(?:{alternation(TIME_ZONES)})\b|\b(?:on|at|in the|of)\b|,")
+
+
 def _rule_clock(t: str, ctx: _Ctx) -> Result | None:
     """ "3 p.m.", "15:30 GMT", "noon Monday" → TIME on the named (or document) day."""
     m = CLOCK_RE.search(t)
@@ -683,7 +697,7 @@ def _rule_clock(t: str, ctx: _Ctx) -> Result | None:
     if hm is None:
         return None
     rest = (t[: m.start()] + " " + t[m.end() :]).strip()
-    rest = re.sub(rf"\b(?:{alternation(TIME_ZONES)})\b|\b(?:on|at|in the|of)\b|,", " ", rest)
+    rest = CLOCK_FILLER_RE.sub(" ", rest)
     rest = re.sub(rf"\b(?:{PART_RE})\b", " ", rest)
     rest = re.sub(r"\s+", " ", rest).strip()
     if rest:
@@ -769,16 +783,32 @@ def _explicit_parts(t: str) -> tuple[int | None, int | None, int | None] | None:
 
 def _dateparser_date(t: str, ctx: _Ctx) -> tuple[datetime | None, str | None]:
     """dateparser's reading of ``t`` and its period, against the document date."""
+    prefer = {"past": "past", "future": "future"}.get(ctx.tense or "", "current_period")
+    data = _date_parser(ctx.doc or date(2000, 1, 1), prefer).get_date_data(t)
+    return data.date_obj, data.period
+
+
+#: dateparser's parsers for a written date (its "relative-time" parser, for "2 days ago", would only
+#: slow each parse: such text never gets here)
+WRITTEN_DATE_PARSERS = ["timestamp", "custom-formats", "absolute-time", "no-spaces-time"]
+
+
+@functools.lru_cache(maxsize=64)
+def _date_parser(doc: date, prefer: str) -> Any:
+    """A dateparser parser for one document date and direction (making one reads its settings: about
+    as slow as a parse)."""
     from dateparser.date import DateDataParser  # type: ignore[import-untyped]
 
-    base = datetime.combine(ctx.doc or date(2000, 1, 1), datetime.min.time())
-    prefer = {"past": "past", "future": "future"}.get(ctx.tense or "", "current_period")
-    parser = DateDataParser(
+    base = datetime.combine(doc, datetime.min.time())
+    return DateDataParser(
         languages=["en"],
-        settings={"RELATIVE_BASE": base, "PREFER_DATES_FROM": prefer, "RETURN_AS_TIMEZONE_AWARE": False},
+        settings={
+            "RELATIVE_BASE": base,
+            "PREFER_DATES_FROM": prefer,
+            "RETURN_AS_TIMEZONE_AWARE": False,
+            "PARSERS": WRITTEN_DATE_PARSERS,
+        },
     )
-    data = parser.get_date_data(t)
-    return data.date_obj, data.period
 
 
 PRECISION_RANK = {"day": 0, "week": 1, "month": 2, "year": 3}
@@ -794,11 +824,13 @@ def _rule_explicit(t: str, ctx: _Ctx) -> Result | None:
     if parts is None:
         return None
     year, month, day = parts
+    if month is None:
+        return ("DATE", _year(year)) if year else None
+    if month != -1 and day is None:
+        return "DATE", _dated(year, month, None, ctx)  # nothing for dateparser to check
     parsed, period = _dateparser_date(t, ctx)
     if month == -1:
         return ("DATE", _day(parsed.date())) if parsed and period == "day" else None
-    if month is None:
-        return ("DATE", _year(year)) if year else None
     if parsed is not None and parsed.month == month:
         coarse = PRECISION_RANK.get(period or "", 0) >= PRECISION_RANK["month"]
         day = None if coarse else day
