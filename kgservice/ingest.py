@@ -34,7 +34,7 @@ _CONTENT_HASH, _STARTED_AT = ox.NamedNode(str(KG.contentHash)), ox.NamedNode(str
 #: A bulk ingest writes new article graphs together, this many at most at a time (and at most
 #: :data:`kgservice.store.BULK_MAX_QUADS` quads): one atomic write each, several times faster
 #: than one per article. A kill loses the articles not yet written; the next run does them.
-BATCH_ARTICLES = 32
+BATCH_ARTICLES = 128
 
 
 @dataclass(frozen=True)
