@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # The browser tests (tests/test_browser.py) drive Debian's Chromium; nothing is downloaded at run time.
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: install chromium raptor virtuoso run test lint bench eval clean
+.PHONY: install chromium raptor virtuoso wrk run test lint bench eval clean
 
 $(STAMP): pyproject.toml requirements/model.txt
 	$(PYTHON) -m venv $(VENV)
@@ -69,7 +69,18 @@ lint: install
 	$(BIN)/ruff format --check kgservice tests benchmarks scripts
 	$(BIN)/mypy kgservice
 
-bench: install
+# Debian's wrk, the HTTP load generator of the load benchmark (benchmarks/load.py).
+wrk:
+	@if ! command -v wrk >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+		echo "Installing Debian's wrk for the load benchmark"; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get install -y -qq --no-install-recommends wrk >/dev/null 2>&1 \
+			|| { apt-get update -qq && apt-get install -y -qq --no-install-recommends wrk >/dev/null; } \
+			|| echo "apt-get could not install wrk"; \
+	fi
+	@command -v wrk >/dev/null 2>&1 || echo "wrk is missing (not root, or no apt-get): make bench skips the load test"
+
+bench: install wrk
 	$(BIN)/python benchmarks/run.py
 
 eval: $(STAMP)
