@@ -67,19 +67,13 @@ _TRIGGERS, _REPORTS = "kg_triggers", "kg_reports"
 
 
 def trigger_tokens(doc: Doc) -> list[Token]:
-    """The tokens :class:`TriggerTagger` marked as event triggers, in text order."""
-    marked = doc.user_data.get(_TRIGGERS)
-    if marked is None:  # a Doc made before the tagger ran, or by hand
-        return [t for t in doc if t._.kg_event is not None]
-    return [doc[i] for i in marked]
+    """The tokens :class:`TriggerTagger` marked as event triggers, in text order (none if it did not run)."""
+    return [doc[i] for i in doc.user_data.get(_TRIGGERS, ())]
 
 
 def reporting_tokens(doc: Doc) -> list[Token]:
-    """The tokens :class:`TriggerTagger` marked as reporting verbs, in text order."""
-    marked = doc.user_data.get(_REPORTS)
-    if marked is None:
-        return [t for t in doc if t._.kg_reporting]
-    return [doc[i] for i in marked]
+    """The tokens :class:`TriggerTagger` marked as reporting verbs, in text order (none if it did not run)."""
+    return [doc[i] for i in doc.user_data.get(_REPORTS, ())]
 
 
 FALLBACK = lexicon.TriggerSense("Occurrence", None)
