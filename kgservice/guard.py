@@ -18,7 +18,8 @@ Forking a threaded process can copy a lock that another thread held; a worker th
 not report ready within :data:`HANDSHAKE` seconds is killed and forked again.
 
 Workers also serialise the answer (JSON, XML, CSV, TSV results; Turtle, N-Triples,
-JSON-LD, RDF/XML graphs), cut it at the row limit and say whether it was cut.
+JSON-LD, RDF/XML graphs), cut it at the row limit and say whether it was cut
+(:mod:`kgservice.results`).
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ import contextlib
 import ctypes
 import dataclasses
 import fcntl
-import json
 import os
 import pickle
 import select
@@ -37,14 +37,12 @@ import struct
 import threading
 import time
 import warnings
-from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from json.encoder import encode_basestring  # type: ignore[attr-defined]
-from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
 
+from kgservice import results
 from kgservice.errors import KGError, NotAcceptable, QuerySyntaxError, StoreError
 from kgservice.remote import RemoteStore
 from kgservice.sparqltext import declares_dataset
@@ -55,16 +53,6 @@ QUEUE_LIMIT = 30.0  # seconds a query may wait for a free worker before the answ
 MAX_SERVED = 1000  # queries a worker answers before it is replaced (bounds its private memory)
 ANSWER_PIPE_BYTES = 1 << 20  # a larger pipe: an answer of up to 1 MiB goes over in one write and one wake-up
 _HEADER = struct.Struct("!Q")
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-_js = encode_basestring  # a JSON string literal, non-ASCII kept as is (C-accelerated)
-
-RESULT_FORMATS = ("json", "xml", "csv", "tsv")
-GRAPH_FORMATS: dict[str, ox.RdfFormat] = {
-    "ttl": ox.RdfFormat.TURTLE,
-    "nt": ox.RdfFormat.N_TRIPLES,
-    "jsonld": ox.RdfFormat.JSON_LD,
-    "rdf": ox.RdfFormat.RDF_XML,
-}
 
 
 class QueryTimeout(KGError):
@@ -97,12 +85,11 @@ class QueryRequest:
 
 @dataclass(frozen=True)
 class QueryAnswer:
-    """A serialised answer: the query form, the bytes, the rows (or triples) sent and whether more were cut."""
+    """A serialised answer: the query form, the format, the bytes and whether rows (or triples) were cut."""
 
     form: str
     format: str
     body: bytes
-    rows: int
     truncated: bool
     seconds: float = 0.0  # time the worker spent evaluating and serialising
 
@@ -125,154 +112,14 @@ def execute(store: ox.Store, request: QueryRequest) -> QueryAnswer:
         if fmt is None:
             raise NotAcceptable("a SELECT or ASK answer is available as JSON, XML, CSV or TSV; Accept names none")
         if isinstance(result, ox.QueryBoolean):
-            return QueryAnswer("ASK", fmt, _boolean(bool(result), fmt), 1, False)
-        variables = [v.value for v in result.variables]
-        rows = _take(result, request.max_rows)
-        shown = rows[: request.max_rows]
-        body = _solutions(variables, shown, fmt)  # type: ignore[arg-type]
-        return QueryAnswer("SELECT", fmt, body, len(shown), len(rows) > len(shown))
+            return QueryAnswer("ASK", fmt, results.boolean(bool(result), fmt), False)
+        body, truncated = results.solutions(result, fmt, request.max_rows)
+        return QueryAnswer("SELECT", fmt, body, truncated)
     fmt = request.graph_format
     if fmt is None:
         raise NotAcceptable("a CONSTRUCT or DESCRIBE answer is available as Turtle, N-Triples, JSON-LD or RDF/XML")
-    triples = _take(result, request.max_rows)
-    shown = triples[: request.max_rows]
-    serialised = ox.serialize(
-        shown,  # type: ignore[arg-type]
-        format=GRAPH_FORMATS[fmt],
-        prefixes=request.prefixes if fmt in {"ttl", "rdf"} else None,
-    )
-    return QueryAnswer("CONSTRUCT", fmt, serialised or b"", len(shown), len(triples) > len(shown))
-
-
-def _take(results: Iterable[object], limit: int) -> list[object]:
-    """Up to ``limit + 1`` items: one more than shown tells whether the answer was cut."""
-    taken = []
-    for item in results:
-        taken.append(item)
-        if len(taken) > limit:
-            break
-    return taken
-
-
-# -- result serialisers (SPARQL 1.1 Query Results JSON, XML, CSV and TSV) ------------------
-
-
-def _boolean(value: bool, fmt: str) -> bytes:
-    word = "true" if value else "false"
-    if fmt == "json":
-        return json.dumps({"head": {}, "boolean": value}).encode()
-    if fmt == "xml":
-        return (
-            '<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">'
-            f"<head/><boolean>{word}</boolean></sparql>\n"
-        ).encode()
-    header = "_askResult" if fmt == "csv" else "?_askResult"
-    return f"{header}\r\n{word}\r\n".encode()
-
-
-def _solutions(variables: list[str], rows: list[ox.QuerySolution], fmt: str) -> bytes:
-    if fmt == "json":
-        return _json(variables, rows)
-    if fmt == "xml":
-        return _xml(variables, rows)
-    if fmt == "csv":
-        return _csv(variables, rows)
-    return _tsv(variables, rows)
-
-
-def _json_term(term: object) -> str:
-    """One RDF term as a SPARQL JSON results object, encoded."""
-    if isinstance(term, ox.NamedNode):
-        return '{"type":"uri","value":' + _js(term.value) + "}"
-    if isinstance(term, ox.BlankNode):
-        return '{"type":"bnode","value":' + _js(term.value) + "}"
-    if isinstance(term, ox.Literal):
-        if term.language:
-            return '{"type":"literal","value":' + _js(term.value) + ',"xml:lang":' + _js(term.language) + "}"
-        if term.datatype.value != XSD_STRING:
-            return '{"type":"literal","value":' + _js(term.value) + ',"datatype":' + _js(term.datatype.value) + "}"
-        return '{"type":"literal","value":' + _js(term.value) + "}"
-    return '{"type":"triple","value":' + _js(str(term)) + "}"
-
-
-def _json(variables: list[str], rows: list[ox.QuerySolution]) -> bytes:
-    """SPARQL JSON results, written piecewise: each distinct term is encoded once (results repeat terms)."""
-    keys = [_js(v) + ":" for v in variables]
-    encoded: dict[object, str] = {}
-    bindings = []
-    for row in rows:
-        cells = []
-        for key, term in zip(keys, row, strict=False):
-            if term is None:
-                continue
-            text = encoded.get(term)
-            if text is None:
-                text = encoded[term] = _json_term(term)
-            cells.append(key + text)
-        bindings.append("{" + ",".join(cells) + "}")
-    head = '{"vars":[' + ",".join(_js(v) for v in variables) + "]}"
-    return ('{"head":' + head + ',"results":{"bindings":[' + ",".join(bindings) + "]}}").encode("utf-8")
-
-
-def _xml_term(term: object) -> str:
-    if isinstance(term, ox.NamedNode):
-        return f"<uri>{escape(term.value)}</uri>"
-    if isinstance(term, ox.BlankNode):
-        return f"<bnode>{escape(term.value)}</bnode>"
-    if isinstance(term, ox.Literal):
-        if term.language:
-            return f"<literal xml:lang={quoteattr(term.language)}>{escape(term.value)}</literal>"
-        if term.datatype.value != XSD_STRING:
-            return f"<literal datatype={quoteattr(term.datatype.value)}>{escape(term.value)}</literal>"
-        return f"<literal>{escape(term.value)}</literal>"
-    return f"<literal>{escape(str(term))}</literal>"
-
-
-def _xml(variables: list[str], rows: list[ox.QuerySolution]) -> bytes:
-    parts = ['<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#"><head>']
-    parts += [f"<variable name={quoteattr(v)}/>" for v in variables]
-    parts.append("</head><results>")
-    for row in rows:
-        parts.append("<result>")
-        for name, term in zip(variables, row, strict=False):
-            if term is not None:
-                parts.append(f"<binding name={quoteattr(name)}>{_xml_term(term)}</binding>")
-        parts.append("</result>")
-    parts.append("</results></sparql>\n")
-    return "".join(parts).encode("utf-8")
-
-
-def _csv_cell(term: object) -> str:
-    if term is None:
-        return ""
-    if isinstance(term, ox.BlankNode):
-        text = f"_:{term.value}"
-    elif isinstance(term, ox.NamedNode | ox.Literal):
-        text = term.value
-    else:
-        text = str(term)
-    if any(c in text for c in ',"\r\n'):
-        return '"' + text.replace('"', '""') + '"'
-    return text
-
-
-def _csv(variables: list[str], rows: list[ox.QuerySolution]) -> bytes:
-    lines = [",".join(_csv_cell(v) for v in variables)] if variables else [""]
-    lines += [",".join(_csv_cell(term) for term in row) for row in rows]
-    return ("\r\n".join(lines) + "\r\n").encode("utf-8")
-
-
-def _tsv_cell(term: object) -> str:
-    """A term in Turtle syntax, as SPARQL 1.1 TSV wants (N-Triples form is valid Turtle)."""
-    if term is None:
-        return ""
-    return str(term).replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
-
-
-def _tsv(variables: list[str], rows: list[ox.QuerySolution]) -> bytes:
-    lines = ["\t".join(f"?{v}" for v in variables)]
-    lines += ["\t".join(_tsv_cell(term) for term in row) for row in rows]
-    return ("\n".join(lines) + "\n").encode("utf-8")
+    body, truncated = results.graph(result, fmt, request.max_rows, request.prefixes)
+    return QueryAnswer("CONSTRUCT", fmt, body, truncated)
 
 
 # -- worker processes ------------------------------------------------------------------

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pyoxigraph as ox
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -122,15 +122,16 @@ def print_answer(answer: Any, fmt: str) -> None:
         if not answer.body.endswith(b"\n"):
             sys.stdout.write("\n")
         return
-    document = json.loads(answer.body)
+    result = ox.parse_query_results(answer.body, format=ox.QueryResultsFormat.JSON)
     console = Console()
-    if answer.form == "ASK":
-        console.print("yes" if document["boolean"] else "no")
+    if isinstance(result, ox.QueryBoolean):
+        console.print("yes" if result else "no")
         return
-    variables = document["head"]["vars"]
-    table = Table(*variables)
-    for row in document["results"]["bindings"]:
-        table.add_row(*[row[v]["value"] if v in row else "" for v in variables])
+    table = Table(*(v.value for v in result.variables))
+    for row in result:
+        table.add_row(
+            *["" if term is None else str(term) if isinstance(term, ox.Triple) else term.value for term in row]
+        )
     console.print(table)
 
 

@@ -158,6 +158,13 @@ def test_query_export_and_timeline(env, seeds, tmp_path):
     assert "Sanders" in timeline.stdout
 
 
+def test_query_table_shows_every_kind_of_term(env):
+    query = 'SELECT ?t ?l ?u WHERE { BIND(TRIPLE(<http://example.org/s>, <http://example.org/p>, "o") AS ?t) BIND("x"@en AS ?l) }'
+    result = run(env, "query", query)
+    assert result.exit_code == 0, result.stderr
+    assert "http://example.org/s" in result.stdout and " x " in result.stdout
+
+
 def test_bad_query_gives_message_not_traceback(env):
     result = run(env, "query", "SELECT WHERE {")
     assert result.exit_code == 2

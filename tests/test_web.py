@@ -309,6 +309,25 @@ def test_sparql_html_page_and_table(client: FlaskClient) -> None:
     assert {a.text for a in doc.xpath("//p[@class='downloads']/a")} == {"JSON", "XML", "CSV", "TSV"}
 
 
+def test_triple_terms_in_results(client: FlaskClient) -> None:
+    """SPARQL 1.2 triple terms: JSON results as SPARQL-star writes them, text in the HTML table."""
+    query = 'SELECT ?t WHERE { BIND(TRIPLE(<http://example.org/s>, <http://example.org/p>, "o") AS ?t) }'
+    answer = client.get("/sparql", query_string={"query": query}, headers={"Accept": SRJ})
+    (row,) = parse_json_results(answer.data)
+    assert row["t"] == {
+        "type": "triple",
+        "value": {
+            "subject": {"type": "uri", "value": "http://example.org/s"},
+            "predicate": {"type": "uri", "value": "http://example.org/p"},
+            "object": {"type": "literal", "value": "o"},
+        },
+    }
+    page = client.get("/sparql", query_string={"query": query, "format": "html"})
+    assert page.status_code == 200
+    (cell,) = lxml.html.fromstring(page.data).xpath("//section[@class='results']//tbody/tr/td")
+    assert "http://example.org/s" in cell.text_content() and '"o"' in cell.text_content()
+
+
 @pytest.mark.parametrize("named", [q for q in all_queries()], ids=lambda q: q.name)
 def test_every_named_query_runs(client: FlaskClient, named) -> None:
     response = client.get("/sparql", query_string={"query": named.text}, headers={"Accept": SRJ})

@@ -15,14 +15,13 @@ apply to every operation with a ``WHERE``. An update runs in one transaction.
 
 from __future__ import annotations
 
-import io
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
+import pyoxigraph as ox
 from flask import Blueprint, Response, render_template, request, url_for
 from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.query import Result
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import RequestEntityTooLarge, UnsupportedMediaType
 
@@ -31,6 +30,7 @@ from kgservice.errors import InputError, NotAcceptable
 from kgservice.graph.namespaces import RDF, SD, bind_prefixes
 from kgservice.guard import QueryAnswer, QueryRequest
 from kgservice.resources import all_queries
+from kgservice.store import from_ox
 from kgservice.web import get_guard, get_store, settings
 from kgservice.web import negotiation as neg
 from kgservice.web.auth import require_token
@@ -215,11 +215,17 @@ def _table(answer: QueryAnswer) -> dict[str, Any]:
         graph = Graph().parse(data=answer.body.decode("utf-8"), format="nt")
         triples = sorted(graph, key=lambda t: (str(t[0]), str(t[1]), str(t[2])))
         return {"vars": ["subject", "predicate", "object"], "rows": [list(t) for t in triples]}
-    result = Result.parse(io.BytesIO(answer.body), format="json")
-    if answer.form == "ASK":
-        return {"ask": bool(result.askAnswer)}
-    variables = result.vars or []
-    return {"vars": [str(v) for v in variables], "rows": [[row.get(v) for v in variables] for row in result.bindings]}
+    result = ox.parse_query_results(answer.body, format=ox.QueryResultsFormat.JSON)
+    if isinstance(result, ox.QueryBoolean):
+        return {"ask": bool(result)}
+    return {"vars": [v.value for v in result.variables], "rows": [[_cell(term) for term in row] for row in result]}
+
+
+def _cell(term: object) -> Any:
+    """A term as the page's templates show it (a triple term as its text)."""
+    if term is None:
+        return None
+    return Literal(str(term)) if isinstance(term, ox.Triple) else from_ox(term)
 
 
 def _downloads(op: Operation, kind: str) -> list[tuple[str, str]]:
