@@ -152,6 +152,24 @@ def test_healthz_reports_the_store_writes_and_workers(client: FlaskClient) -> No
     assert "location" not in health["store"]  # no path or URL (it may hold credentials)
 
 
+def test_healthz_counts_follow_writes(client: FlaskClient) -> None:
+    before = client.get("/healthz").get_json()["store"]
+    graph = "urn:kg:health-check"
+    for update, change in (
+        (f"INSERT DATA {{ GRAPH <{graph}> {{ <urn:kg:a> <urn:kg:b> 'c' }} }}", 1),
+        (f"DROP GRAPH <{graph}>", 0),
+    ):
+        written = client.post(
+            "/sparql/update",
+            data=update,
+            content_type="application/sparql-update",
+            headers={"Authorization": f"Bearer {TOKEN}"},
+        )
+        assert written.status_code == 204, written.data
+        after = client.get("/healthz").get_json()["store"]
+        assert (after["graphs"], after["triples"]) == (before["graphs"] + change, before["triples"] + change)
+
+
 def test_healthz_without_a_token_and_on_a_remote_store_that_is_down(location: Path, app: Flask) -> None:
     app.extensions["kgstore"].close()
     with running_app(location) as other:

@@ -20,13 +20,16 @@ def healthz() -> tuple[Response, int]:
 
     ``{"status": "ok", "store": {"kind": "embedded"|"remote", "graphs", "triples"},
     "writes": "enabled"|"read-only"|"off", "query_workers": {"limit", "busy", "idle", "timeout_s"}}``.
-    The store's path or URL is not shown (a URL may hold credentials).
+    The store's path or URL is not shown (a URL may hold credentials). An embedded store's
+    counts are kept until its next write: counting a large store takes a while, and probes
+    come often.
     """
     config = settings()
     body: dict[str, Any] = {"status": "ok", "store": {"kind": _kind(config)}, "writes": _writes(config)}
     try:
         store = get_store()
-        body["store"].update(graphs=len(store.graph_names()), triples=len(store))
+        graphs, triples = store.memo("health-counts", lambda: (len(store.graph_names()), len(store)))
+        body["store"].update(graphs=graphs, triples=triples)
     except KGError as exc:
         body.update(status="unavailable", message=exc.message)
         return jsonify(body), 503
