@@ -5,13 +5,15 @@ which keeps the first ``limit`` rows and stops the serialiser as soon as one mor
 come, so a huge answer is neither evaluated nor held past the limit.
 
 Counting rows must cost next to nothing, since every answer pays for it. Oxigraph writes
-8 KiB chunks; in each, the sink counts a byte pattern that appears at least once per row
-(:attr:`Layout.marks`): ``[{`` or ``,{`` in JSON (every row object starts so), ``<result>`` in
-XML, a line end in TSV and CSV. This is an upper bound on the rows (the JSON and CSV patterns
-can also occur inside a literal; XML escapes ``<`` and TSV escapes line breaks, so theirs are
-exact). While it stays within the limit, nothing can have been cut: the chunks go out as
-Oxigraph wrote them. Past it, the sink finds the rows exactly (:attr:`Layout.ends`, which knows
-the format's strings and quoting), cuts after row ``limit`` and closes the document.
+8 KiB chunks. While the answer is no longer than ``limit`` of the format's shortest rows,
+it cannot hold more than ``limit`` rows, and nothing is counted. Past that size, the sink
+counts a byte pattern that every row brings (:attr:`Layout.mark`): ``,{`` before each JSON
+row object but the first, ``<result>`` in XML, a line end in TSV and CSV. That is an upper
+bound on the rows (the JSON and CSV patterns can also occur inside a literal; XML escapes
+``<`` and TSV escapes line breaks, so theirs are exact). While it stays within the limit,
+nothing can have been cut: the chunks go out as Oxigraph wrote them. Past it, the sink finds
+the rows exactly (:attr:`Layout.ends`, which knows the format's strings and quoting), cuts
+after row ``limit``, closes the document, and stops the serialiser at the next row.
 
 ASK answers and CONSTRUCT/DESCRIBE graphs are small or already counted by the caller; they
 are written here too (:func:`boolean`, :func:`graph`).
