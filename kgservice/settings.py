@@ -146,6 +146,7 @@ def load_settings(overrides: Mapping[str, Any] | None = None, environ: Mapping[s
     base = str(values["KG_BASE_URI"])
     values["KG_BASE_URI"] = base if base.endswith("/") else base + "/"
     _check_article_limit(values["KG_MAX_ARTICLE_BYTES"])
+    _check_positive(values)
     return Settings(**{name.removeprefix("KG_").lower(): value for name, value in values.items()})
 
 
@@ -155,6 +156,25 @@ def _check_article_limit(limit: int) -> None:
         from kgservice.errors import ConfigError
 
         raise ConfigError(f"KG_MAX_ARTICLE_BYTES must be from 1 to {SPACY_MAX_CHARS:,} (spaCy's limit), not {limit:,}")
+
+
+#: limits that mean nothing at zero or below (a row limit of 0 would answer every query with no rows)
+POSITIVE = (
+    "KG_QUERY_TIMEOUT",
+    "KG_MAX_ROWS",
+    "KG_QUERY_WORKERS",
+    "KG_MAX_QUERY_BYTES",
+    "KG_MAX_UPDATE_BYTES",
+    "KG_THREADS",
+)
+
+
+def _check_positive(values: dict[str, Any]) -> None:
+    for name in POSITIVE:
+        if not values[name] > 0:
+            from kgservice.errors import ConfigError
+
+            raise ConfigError(f"{name} must be more than 0, not {values[name]}")
 
 
 def _parse(setting: Setting, raw: str) -> Any:

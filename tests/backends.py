@@ -87,6 +87,9 @@ OXIGRAPH_NO_QUERY_LIMIT = (
     "Oxigraph server takes no time limit with a query (Virtuoso's `timeout` parameter, which kgservice "
     "sends): it computes a query the service gave up on until its own --timeout-s (10 s here)"
 )
+VIRTUOSO_NO_TRIPLE_TERMS = (
+    "Virtuoso's SPARQL has no SPARQL 1.2 triple terms: it refuses TRIPLE(…) as a syntax error (SP030)"
+)
 FAILED_UPDATE_IS_500 = (
     "the server answers an update that fails on what it names (DROP GRAPH of a graph that does not exist) "
     "with HTTP 500, as it answers its own faults; kgservice passes it on as a 503 with the server's "

@@ -127,6 +127,13 @@ def test_an_article_too_long_for_spacy_is_a_413_not_a_500(tmp_path: Path) -> Non
         load_settings({"KG_MAX_ARTICLE_BYTES": 2_000_000})
 
 
+@pytest.mark.parametrize("name", ["KG_MAX_ROWS", "KG_QUERY_TIMEOUT", "KG_QUERY_WORKERS", "KG_THREADS"])
+def test_limits_below_one_are_refused(name: str) -> None:
+    for value in ("0", "-5"):
+        with pytest.raises(ConfigError, match=f"{name} must be more than 0"):
+            load_settings(environ={name: value})
+
+
 def test_a_body_over_the_request_limit_is_a_413(client: FlaskClient, store: GraphStore) -> None:
     before = len(store)
     huge = "x" * (2000 + 65 * 1024)  # KG_MAX_UPDATE_BYTES + 64 KiB is the largest body any route reads

@@ -23,7 +23,7 @@ from kgservice.resources import all_queries
 from kgservice.settings import load_settings
 from kgservice.store import GraphStore
 from kgservice.web import create_app
-from tests.backends import Backend
+from tests.backends import VIRTUOSO_NO_TRIPLE_TERMS, Backend
 from tests.conftest import running_app
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -309,6 +309,7 @@ def test_sparql_html_page_and_table(client: FlaskClient) -> None:
     assert {a.text for a in doc.xpath("//p[@class='downloads']/a")} == {"JSON", "XML", "CSV", "TSV"}
 
 
+@pytest.mark.fails_on("virtuoso", reason=VIRTUOSO_NO_TRIPLE_TERMS)
 def test_triple_terms_in_results(client: FlaskClient) -> None:
     """SPARQL 1.2 triple terms: JSON results as SPARQL-star writes them, text in the HTML table."""
     query = 'SELECT ?t WHERE { BIND(TRIPLE(<http://example.org/s>, <http://example.org/p>, "o") AS ?t) }'
