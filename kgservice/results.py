@@ -21,6 +21,7 @@ are written here too (:func:`boolean`, :func:`graph`).
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -144,16 +145,17 @@ class RowSink:
             return len(chunk)
         self.chunks.append(chunk)
         self.size += len(chunk)
-        mark = self.layout.mark
+        mark, overlap = self.layout.mark, self.overlap
         if self.marks is not None:
-            self.marks += (self.tail + chunk[: self.overlap]).count(mark) + chunk.count(mark)
+            self.marks += (self.tail + chunk[:overlap]).count(mark) + chunk.count(mark)
+            recent = self.tail + chunk[-overlap:] if overlap else b""
         elif self.size > self.limit * self.layout.shortest:
-            data = b"".join(self.chunks)
-            self.chunks = [data]
-            self.marks = data.count(mark) + self.layout.missed
+            recent = b"".join(self.chunks)
+            self.chunks = [recent]
+            self.marks = recent.count(mark) + self.layout.missed
         else:
             return len(chunk)
-        self.tail = (self.tail + chunk)[-self.overlap :] if self.overlap else b""
+        self.tail = recent[-overlap:] if overlap else b""
         if self.marks > self.limit:
             self._start_exact()
         return len(chunk)
@@ -223,14 +225,8 @@ def boolean(value: bool, fmt: str) -> bytes:
 
 def graph(triples: Iterable[ox.Triple], fmt: str, limit: int, prefixes: dict[str, str]) -> tuple[bytes, bool]:
     """A CONSTRUCT/DESCRIBE answer in ``fmt`` (``ttl``, ``nt``, ``jsonld``, ``rdf``): its first ``limit`` triples."""
-    taken: list[ox.Triple] = []
-    for triple in triples:
-        if len(taken) == limit:
-            break
-        taken.append(triple)
-    else:
-        return _graph(taken, fmt, prefixes), False
-    return _graph(taken, fmt, prefixes), True
+    taken = list(itertools.islice(triples, limit + 1))  # one more than sent tells whether it was cut
+    return _graph(taken[:limit], fmt, prefixes), len(taken) > limit
 
 
 def _graph(triples: list[ox.Triple], fmt: str, prefixes: dict[str, str]) -> bytes:

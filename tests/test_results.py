@@ -155,6 +155,24 @@ def test_empty_rows_count(fmt: str) -> None:
             assert len(rows(body, fmt)) == limit and truncated == (limit < 50), (query, limit)
 
 
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_counting_starts_mid_row_on_small_chunks(fmt: str) -> None:
+    """Counting begins once the answer could pass the limit, which can be inside a mark split over chunks.
+
+    Empty rows all have the same length, so the header's length (the variable's name) decides
+    where in a row counting begins: every length up to the longest row is tried.
+    """
+    values = " ".join(map(str, range(60)))
+    for name in ("u" * n for n in range(1, 18)):
+        answer = ox.Store().query(f"SELECT ?{name} WHERE {{ VALUES ?x {{ {values} }} }}")
+        assert isinstance(answer, ox.QuerySolutions)
+        data = answer.serialize(format=results.RESULT_FORMATS[fmt]) or b""
+        for size in (1, 2, 3, 5):
+            for limit in (58, 59, 60):
+                body, truncated = feed(fmt, data, limit, size)
+                assert len(rows(body, fmt)) == limit and truncated == (limit < 60), (name, size, limit)
+
+
 def test_graphs_are_cut_at_the_limit() -> None:
     triples = [
         ox.Triple(ox.NamedNode(f"http://example.org/s{i}"), ox.NamedNode("http://example.org/p"), ox.Literal(str(i)))
